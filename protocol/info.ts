@@ -1,0 +1,33 @@
+// GET /__probe/info (protocol v1): what a target claims, its defaults and its limits.
+import { z } from 'zod';
+
+export const FEATURES = [
+  'send_window', 'send_timeout', 'wait', 'send_stats', 'cancel_detect', 'h2', 'tls', 'header_timeout',
+] as const;
+export type Feature = (typeof FEATURES)[number];
+
+export const Limits = z.object({
+  max_ops: z.number().int().positive(),
+  max_script_bytes: z.number().int().positive(),
+  max_run_seconds: z.number().positive(),
+  max_scripts: z.number().int().positive(),
+  script_ttl_seconds: z.number().positive(),
+});
+export type Limits = z.infer<typeof Limits>;
+
+export const Info = z.object({
+  protocol: z.literal(1),
+  server: z.string(),
+  /** Unknown features are kept (a newer target), known ones drive skips. */
+  features: z.array(z.string()),
+  defaults: z.object({ send_window: z.number().int().positive(), send_timeout: z.number().nonnegative() }),
+  active_requests: z.number().int().nonnegative(),
+  limits: Limits.optional(),
+});
+export type Info = z.infer<typeof Info>;
+
+export const DEFAULT_PROBE_PREFIX = '/__probe';
+
+/** The error body of a rejected probe call (400 for a bad script, 4xx for a limit). */
+export const ProbeError = z.object({ error: z.string(), path: z.string().optional(), code: z.string().optional() });
+export type ProbeError = z.infer<typeof ProbeError>;
