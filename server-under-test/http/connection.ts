@@ -1,0 +1,238 @@
+// One client connection on the HTTP worker thread: parses requests, dispatches them to the TX
+// side, and commits response bytes to the socket in order. Pipelined requests are dispatched at
+// once (their handlers run concurrently); their responses go out one after another.
+//
+// Commit discipline (I-3): body bytes leave the exchange's queue only when the previous socket
+// write has completed, at most COMMIT_MAX at a time. Whatever is handed to socket.write() can no
+// longer be withdrawn and counts as sent; everything still queued can be withdrawn by a timed-out
+// write. So against a stalled reader `sent` stops within COMMIT_MAX of what the kernel took.
+import type { Socket } from 'node:net';
+import { Exchange } from './exchange.ts';
+import { RequestParser, RequestParseError, type ParsedRequest, type ParserLimits } from './request-parser.ts';
+
+export const COMMIT_MAX = 64 * 1024;
+
+export interface ConnectionLimits extends ParserLimits {
+  maxPipeline: number;
+  headerTimeoutMs: number;
+  idleTimeoutMs: number;
+  lingerTimeoutMs: number;
+}
+
+/** What a connection needs from the worker that owns it. */
+export interface ConnectionHost {
+  /** Assigns a request id and sends the request to the TX side; null when over the limit. */
+  dispatch(conn: Connection, req: ParsedRequest): Exchange | null;
+  /** Body bytes were committed, or the head was. */
+  progress(ex: Exchange): void;
+  /** The exchange is over on the wire (cancelled: the client went away first). */
+  closed(ex: Exchange, cancelled: boolean): void;
+  connectionGone(conn: Connection): void;
+}
+
+const CONTINUE_100 = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n');
+
+export class Connection {
+  readonly exchanges: Exchange[] = [];
+  #parser: RequestParser;
+  #writing = false;
+  #gone = false;
+  /** No more requests are read (error, close requested, shutdown). */
+  #readDone = false;
+  #peerEnded = false;
+  #ending = false;
+  #paused = false;
+  #timerMs = -1;
+
+  constructor(
+    readonly socket: Socket,
+    readonly tls: boolean,
+    private readonly host: ConnectionHost,
+    private readonly limits: ConnectionLimits,
+  ) {
+    this.#parser = new RequestParser(limits);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('end', () => this.#onPeerEnd());
+    socket.on('error', () => {
+      /* reported through 'close'; ECONNRESET / EPIPE mean the client went away */
+    });
+    socket.on('close', () => this.#onClose());
+    socket.on('timeout', () => this.#onTimeout());
+    this.#armTimer();
+  }
+
+  get idle(): boolean {
+    return this.exchanges.length === 0 && !this.#parser.midRequest;
+  }
+
+  /** Commits whatever can be committed now. */
+  pump(): void {
+    if (this.#writing || this.#gone) return;
+    const out: Uint8Array[] = [];
+    let budget = COMMIT_MAX;
+    let finishedAny = false;
+    while (this.exchanges.length > 0 && !this.#ending) {
+      const ex = this.exchanges[0]!;
+      if (!ex.headCommitted) {
+        if (ex.head) {
+          out.push(ex.commitHead());
+          if (!ex.local) this.host.progress(ex);
+        } else if (ex.ended) {
+          // The handler ended without ever getting a head out (e.g. its write_header timed out):
+          // this request cannot be answered, so the connection ends here.
+          ex.finished = true;
+          ex.closeAfter = true;
+        } else break;
+      }
+      if (!ex.finished) {
+        if (ex.queuedBytes > 0) {
+          if (budget === 0) break;
+          budget -= ex.takeFramed(budget, out);
+          if (!ex.local) this.host.progress(ex);
+          if (ex.queuedBytes > 0) break;
+        }
+        if (!ex.ended) break;
+        ex.finish(out);
+      }
+      this.exchanges.shift();
+      finishedAny = true;
+      if (!ex.local) this.host.closed(ex, false);
+      if (ex.closeAfter) this.#beginEnding();
+    }
+    if (out.length > 0) this.#write(out);
+    if (this.#ending && !this.#writing) this.socket.end();
+    else if (this.#peerEnded && this.exchanges.length === 0 && !this.#writing) this.#beginEnding(true);
+    if (finishedAny) {
+      if (this.#paused && this.exchanges.length < this.limits.maxPipeline && !this.#readDone) {
+        this.#paused = false;
+        this.socket.resume();
+      }
+      this.#armTimer();
+    }
+  }
+
+  /** Closes now, cancelling whatever is in progress. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  /** Finish the responses in progress, read no more requests, then close. */
+  shutdown(): void {
+    this.#readDone = true;
+    if (this.idle) this.#beginEnding(true);
+    else {
+      for (const ex of this.exchanges) ex.closeAfter = true;
+      this.pump();
+    }
+  }
+
+  #write(out: Uint8Array[]): void {
+    this.#writing = true;
+    const s = this.socket;
+    const done = (): void => {
+      this.#writing = false;
+      this.pump();
+    };
+    if (out.length === 1) {
+      s.write(out[0]!, done);
+      return;
+    }
+    s.cork();
+    for (let i = 0; i < out.length - 1; i++) s.write(out[i]!);
+    s.write(out[out.length - 1]!, done);
+    s.uncork();
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#readDone) return;
+    let reqs: ParsedRequest[];
+    try {
+      reqs = this.#parser.push(chunk, (req) => {
+        if (req.expectContinue && this.exchanges.length === 0 && !this.#writing) this.socket.write(CONTINUE_100);
+      });
+    } catch (err) {
+      const e = err instanceof RequestParseError ? err : new RequestParseError(400, String(err));
+      this.#readDone = true;
+      this.#respondLocally(e.status, e.message, true);
+      return;
+    }
+    for (const req of reqs) {
+      const ex = this.host.dispatch(this, req);
+      if (ex === null) this.#respondLocally(503, 'server busy: too many concurrent requests', false, req);
+      else this.exchanges.push(ex);
+      if (!req.keepAlive) {
+        this.#readDone = true;
+        break;
+      }
+    }
+    if (reqs.length > 0) this.#armTimer();
+    if (this.exchanges.length >= this.limits.maxPipeline && !this.#paused) {
+      this.#paused = true;
+      this.socket.pause();
+    }
+  }
+
+  /** A response made by the worker itself (errors, overload); never seen by a handler. */
+  #respondLocally(status: number, message: string, close: boolean, req?: ParsedRequest): void {
+    const ex = new Exchange(-1, req?.method ?? 'GET', req?.version ?? '1.1', !close && (req?.keepAlive ?? false), this.tls);
+    ex.local = true;
+    const body = Buffer.from(`${message}\n`);
+    ex.head = { hseq: 0, status, headers: ['content-type', 'text/plain', 'content-length', String(body.length)] };
+    if (status === 503) ex.head.headers.push('retry-after', '1');
+    ex.enqueue(0, body);
+    ex.ended = true;
+    this.exchanges.push(ex);
+    this.pump();
+  }
+
+  #onPeerEnd(): void {
+    // A half-close is not a cancellation (CXL-08): answer what was asked, then close.
+    this.#peerEnded = true;
+    this.#readDone = true;
+    if (this.exchanges.length === 0 && !this.#writing) this.#beginEnding(true);
+  }
+
+  #beginEnding(now = false): void {
+    this.#ending = true;
+    this.#readDone = true;
+    // Requests pipelined behind a response that closes the connection will never be answered.
+    const rest = this.exchanges.splice(0);
+    for (const ex of rest) if (!ex.local) this.host.closed(ex, true);
+    if (now && !this.#writing) this.socket.end();
+  }
+
+  #onTimeout(): void {
+    if (this.exchanges.length === 0 && this.#parser.midRequest) {
+      this.#readDone = true;
+      this.#respondLocally(408, 'request head not received in time', true);
+      setTimeout(() => this.socket.destroy(), 1000).unref();
+      return;
+    }
+    this.socket.destroy();
+  }
+
+  /** One socket inactivity timer, set for the state the connection is in. */
+  #armTimer(): void {
+    let ms = 0;
+    if (this.exchanges.length === 0) ms = this.#parser.midRequest ? this.limits.headerTimeoutMs : this.limits.idleTimeoutMs;
+    else if (this.exchanges.every((e) => e.ended)) ms = this.limits.lingerTimeoutMs;
+    if (ms !== this.#timerMs) {
+      this.#timerMs = ms;
+      this.socket.setTimeout(ms);
+    }
+  }
+
+  /** Re-evaluates the timer after the handler side changed an exchange (e.g. ended it). */
+  touched(): void {
+    this.#armTimer();
+  }
+
+  #onClose(): void {
+    if (this.#gone) return;
+    this.#gone = true;
+    const rest = this.exchanges.splice(0);
+    for (const ex of rest) if (!ex.local) this.host.closed(ex, !ex.finished);
+    this.host.connectionGone(this);
+  }
+}

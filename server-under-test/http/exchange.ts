@@ -1,0 +1,157 @@
+// One request/response exchange on an HTTP/1.1 connection, as the worker thread sees it: the head
+// waiting to be committed, the body bytes accepted into the send window but not yet committed,
+// and how many have been committed ("sent", I-3). Framing is decided when the head is committed:
+// chunked by default, the handler's Content-Length if it declared one, or close-delimited for an
+// HTTP/1.0 client. Each commit of body bytes is framed on its own (one chunk per commit), so the
+// framing stays valid whatever is withdrawn later (PWR-02).
+import { dateLine, statusLine } from './status-text.ts';
+
+export type Framing = 'chunked' | 'length' | 'close' | 'none';
+
+interface Piece {
+  wseq: number;
+  data: Uint8Array;
+}
+
+const CRLF = Buffer.from('\r\n');
+const LAST_CHUNK = Buffer.from('0\r\n\r\n');
+
+export class Exchange {
+  head: { hseq: number; status: number; headers: string[] } | null = null;
+  headCommitted = false;
+  framing: Framing = 'chunked';
+  declaredLength = -1;
+  /** Body bytes committed to the socket. */
+  sent = 0;
+  /** The handler closed the response (`end`), or aborted it. */
+  ended = false;
+  aborted = false;
+  /** The response is complete on the wire (terminator committed), or abandoned. */
+  finished = false;
+  /** The connection must close after this response (client asked, HTTP/1.0, length mismatch). */
+  closeAfter: boolean;
+  readonly queue: Piece[] = [];
+  queuedBytes = 0;
+  /** Made by the worker itself (an error or overload answer); no handler behind it. */
+  local = false;
+
+  constructor(
+    readonly rid: number,
+    readonly method: string,
+    readonly version: '1.0' | '1.1',
+    keepAlive: boolean,
+    readonly tls: boolean,
+  ) {
+    this.closeAfter = !keepAlive;
+  }
+
+  get bodyAllowed(): boolean {
+    return this.framing !== 'none';
+  }
+
+  /** Serialises the head and fixes the framing. */
+  commitHead(): Buffer {
+    const h = this.head!;
+    const status = h.status;
+    let s = statusLine(status);
+    let hasDate = false;
+    let hasConnection = false;
+    for (let i = 0; i < h.headers.length; i += 2) {
+      const name = h.headers[i]!;
+      const value = h.headers[i + 1]!;
+      const lower = name.toLowerCase();
+      if (lower === 'content-length') {
+        this.declaredLength = Number(value);
+        continue; // written below, once, if the framing keeps it
+      }
+      if (lower === 'transfer-encoding') continue; // the server frames the body itself
+      if (lower === 'date') hasDate = true;
+      if (lower === 'connection') {
+        hasConnection = true;
+        if (/\bclose\b/i.test(value)) this.closeAfter = true;
+      }
+      s += `${name}: ${value}\r\n`;
+    }
+    if (!hasDate) s += dateLine();
+    if (this.method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200)) {
+      this.framing = 'none';
+      if (this.declaredLength >= 0 && status !== 204) s += `content-length: ${this.declaredLength}\r\n`;
+    } else if (this.declaredLength >= 0) {
+      this.framing = 'length';
+      s += `content-length: ${this.declaredLength}\r\n`;
+    } else if (this.version === '1.0') {
+      this.framing = 'close';
+      this.closeAfter = true;
+    } else {
+      this.framing = 'chunked';
+      s += 'transfer-encoding: chunked\r\n';
+    }
+    if (this.closeAfter && !hasConnection) s += 'connection: close\r\n';
+    else if (this.version === '1.0' && !this.closeAfter && !hasConnection) s += 'connection: keep-alive\r\n';
+    s += '\r\n';
+    this.headCommitted = true;
+    this.head = null;
+    return Buffer.from(s, 'latin1');
+  }
+
+  enqueue(wseq: number, data: Uint8Array): void {
+    if (data.length === 0) return;
+    this.queue.push({ wseq, data });
+    this.queuedBytes += data.length;
+  }
+
+  /** Drops every queued (uncommitted) byte of write `wseq` (I-2). Earlier writes are untouched. */
+  withdraw(wseq: number): void {
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const p = this.queue[i]!;
+      if (p.wseq !== wseq) continue;
+      this.queuedBytes -= p.data.length;
+      this.queue.splice(i, 1);
+    }
+  }
+
+  /**
+   * Takes up to `max` queued body bytes and returns them framed, ready for the socket; they
+   * count as sent from here on. Empty when nothing is queued.
+   */
+  takeFramed(max: number, out: Uint8Array[]): number {
+    let n = 0;
+    const parts: Uint8Array[] = [];
+    while (n < max && this.queue.length > 0) {
+      const p = this.queue[0]!;
+      const room = max - n;
+      if (p.data.length <= room) {
+        parts.push(p.data);
+        n += p.data.length;
+        this.queue.shift();
+      } else {
+        parts.push(p.data.subarray(0, room));
+        p.data = p.data.subarray(room);
+        n += room;
+      }
+    }
+    if (n === 0) return 0;
+    this.queuedBytes -= n;
+    this.sent += n;
+    if (this.framing === 'none') return n; // HEAD and friends: counted, never on the wire
+    if (this.framing === 'chunked') out.push(Buffer.from(`${n.toString(16)}\r\n`, 'latin1'));
+    for (const p of parts) out.push(p);
+    if (this.framing === 'chunked') out.push(CRLF);
+    return n;
+  }
+
+  /** The bytes that complete the response on the wire, deciding whether the connection survives. */
+  finish(out: Uint8Array[]): void {
+    this.finished = true;
+    if (this.aborted) {
+      this.closeAfter = true;
+      return;
+    }
+    if (this.framing === 'chunked') out.push(LAST_CHUNK);
+    else if (this.framing === 'close') this.closeAfter = true;
+    else if (this.framing === 'length' && this.sent !== this.declaredLength) {
+      // A declared length that can no longer be honoured: end by closing, never by padding (PWR-02).
+      this.closeAfter = true;
+    }
+  }
+}

@@ -1,0 +1,163 @@
+// The HTTP worker thread (seed 000): owns the listening sockets and every connection; accepts,
+// handshakes TLS, parses, frames and sends. Requests go to the TX side through the shuttle
+// channel; response pieces come back and are committed as the socket accepts them.
+import net from 'node:net';
+import tls from 'node:tls';
+import { parentPort, workerData } from 'node:worker_threads';
+import { BatchingChannel } from '../shuttle/channel.ts';
+import { unreachable, type ToHttp, type ToTx } from '../shuttle/messages.ts';
+import { Connection, type ConnectionHost, type ConnectionLimits } from './connection.ts';
+import { Exchange } from './exchange.ts';
+import type { ParsedRequest } from './request-parser.ts';
+
+export interface WorkerSetup {
+  listen: Array<{ host: string; port: number; tls: { cert: string; key: string } | null }>;
+  limits: ConnectionLimits & { maxConnections: number; maxConcurrentRequests: number };
+}
+
+const setup = workerData as WorkerSetup;
+const port = parentPort!;
+const exchanges = new Map<number, { ex: Exchange; conn: Connection }>();
+const connections = new Set<Connection>();
+const servers: net.Server[] = [];
+let nextRid = 1;
+let shuttingDown = false;
+
+const channel = new BatchingChannel<ToTx, ToHttp>(port, onMessage);
+
+const host: ConnectionHost = {
+  dispatch(conn: Connection, req: ParsedRequest): Exchange | null {
+    if (exchanges.size >= setup.limits.maxConcurrentRequests) return null;
+    const rid = nextRid++;
+    const ex = new Exchange(rid, req.method, req.version, req.keepAlive && !shuttingDown, conn.tls);
+    exchanges.set(rid, { ex, conn });
+    let body: Uint8Array | null = null;
+    let transfer: ArrayBuffer | undefined;
+    if (req.body && req.body.length > 0) {
+      // Copy out of the socket's (possibly pooled) buffer into one we can transfer.
+      body = new Uint8Array(req.body);
+      transfer = body.buffer as ArrayBuffer;
+    }
+    channel.post(
+      {
+        t: 'request', rid, method: req.method, target: req.target, version: req.version, headers: req.headers, body,
+        peer: { address: conn.socket.remoteAddress ?? '', port: conn.socket.remotePort ?? 0 }, tls: conn.tls,
+      },
+      transfer,
+    );
+    return ex;
+  },
+  progress(ex: Exchange): void {
+    channel.postLatest(`p${ex.rid}`, { t: 'progress', rid: ex.rid, sent: ex.sent, headersSent: ex.headCommitted });
+  },
+  closed(ex: Exchange, cancelled: boolean): void {
+    if (!exchanges.delete(ex.rid)) return;
+    channel.post({ t: 'closed', rid: ex.rid, cancelled, sent: ex.sent });
+  },
+  connectionGone(conn: Connection): void {
+    connections.delete(conn);
+    maybeDrained();
+  },
+};
+
+function onMessage(m: ToHttp): void {
+  switch (m.t) {
+    case 'head': {
+      const e = exchanges.get(m.rid);
+      if (!e || e.ex.headCommitted) return;
+      e.ex.head = { hseq: m.hseq, status: m.status, headers: m.headers };
+      e.conn.pump();
+      return;
+    }
+    case 'withdraw-head': {
+      const e = exchanges.get(m.rid);
+      const committed = e ? e.ex.headCommitted : false;
+      if (e && !committed && e.ex.head?.hseq === m.hseq) e.ex.head = null;
+      channel.post({ t: 'head-withdrawn', rid: m.rid, hseq: m.hseq, committed });
+      return;
+    }
+    case 'body': {
+      const e = exchanges.get(m.rid);
+      if (!e) return;
+      e.ex.enqueue(m.wseq, m.data);
+      e.conn.pump();
+      return;
+    }
+    case 'withdraw': {
+      const e = exchanges.get(m.rid);
+      if (e) e.ex.withdraw(m.wseq);
+      channel.post({ t: 'withdrawn', rid: m.rid, wseq: m.wseq, sent: e ? e.ex.sent : -1 });
+      return;
+    }
+    case 'end': {
+      const e = exchanges.get(m.rid);
+      if (!e) return;
+      e.ex.ended = true;
+      e.ex.aborted = m.abort;
+      e.conn.pump();
+      e.conn.touched();
+      return;
+    }
+    case 'respond': {
+      const e = exchanges.get(m.rid);
+      if (!e) return;
+      e.ex.head = { hseq: 0, status: m.status, headers: m.headers };
+      if (m.body) e.ex.enqueue(0, m.body);
+      e.ex.ended = true;
+      e.conn.pump();
+      e.conn.touched();
+      return;
+    }
+    case 'shutdown': {
+      shuttingDown = true;
+      for (const s of servers) s.close();
+      for (const c of connections) (m.force ? c.destroy() : c.shutdown());
+      maybeDrained();
+      return;
+    }
+    default:
+      unreachable(m);
+  }
+}
+
+function maybeDrained(): void {
+  if (shuttingDown && connections.size === 0) channel.post({ t: 'drained' });
+}
+
+function accept(socket: net.Socket, isTls: boolean): void {
+  if (shuttingDown) {
+    socket.destroy();
+    return;
+  }
+  connections.add(new Connection(socket, isTls, host, setup.limits));
+}
+
+async function listen(): Promise<void> {
+  const addresses: Array<{ host: string; port: number; tls: boolean }> = [];
+  for (const l of setup.listen) {
+    let server: net.Server;
+    if (l.tls) {
+      server = tls.createServer({ cert: l.tls.cert, key: l.tls.key, allowHalfOpen: true, ALPNProtocols: ['http/1.1'] });
+      server.on('secureConnection', (s: tls.TLSSocket) => accept(s, true));
+      server.on('tlsClientError', () => { /* a failed handshake concerns that client only */ });
+    } else {
+      server = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => accept(s, false));
+    }
+    server.maxConnections = setup.limits.maxConnections;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: l.host, port: l.port }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const a = server.address() as net.AddressInfo;
+    addresses.push({ host: l.host, port: a.port, tls: l.tls !== null });
+    servers.push(server);
+  }
+  channel.post({ t: 'listening', addresses });
+}
+
+listen().catch((err: NodeJS.ErrnoException) => {
+  channel.post({ t: 'fatal', message: err.message, ...(err.code ? { code: err.code } : {}) });
+});

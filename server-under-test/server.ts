@@ -1,0 +1,131 @@
+// startServer(cfg): the reference server. The HTTP worker thread owns the sockets; this (TX)
+// thread runs handlers. They talk only through the shuttle channel.
+import { Worker } from 'node:worker_threads';
+import { resolveConfig, type ServerConfig } from './cfg.ts';
+import type { WorkerSetup } from './http/worker-main.ts';
+import { createProbe } from './probe/endpoints.ts';
+import { BatchingChannel } from './shuttle/channel.ts';
+import type { ToHttp, ToTx } from './shuttle/messages.ts';
+import { selfSignedCert } from './tls-cert.ts';
+import { Dispatcher } from './tx/dispatcher.ts';
+import { Router } from './tx/router.ts';
+import type { Request, Site } from './tx/types.ts';
+
+export const SERVER_NAME = 'dawdle-reference';
+export const SERVER_VERSION = '0.1.0';
+
+export interface BoundAddress {
+  host: string;
+  port: number;
+  tls: boolean;
+  url: string;
+}
+
+export interface RunningServer {
+  readonly addresses: BoundAddress[];
+  /** Requests whose handler runs or whose response is still on its way. */
+  activeRequests(): number;
+  /** Graceful: stop accepting, cancel running handlers, give them `shutdown_grace`, close. */
+  close(): Promise<void>;
+}
+
+export class ServerStartError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+export async function startServer(
+  cfg: ServerConfig,
+  hooks: { onHandlerError?: (err: unknown, req: Request) => void } = {},
+): Promise<RunningServer> {
+  const rc = resolveConfig(cfg);
+  const listen: WorkerSetup['listen'] = [];
+  for (const l of rc.listen) {
+    const tls = l.tls === true ? await selfSignedCert() : (l.tls ?? null);
+    listen.push({ host: l.host, port: l.port, tls });
+  }
+  const setup: WorkerSetup = {
+    listen,
+    limits: {
+      maxHeadBytes: rc.max_head_bytes,
+      maxHeaders: rc.max_headers,
+      maxBodyBytes: rc.max_body_len,
+      maxPipeline: rc.max_pipeline,
+      headerTimeoutMs: rc.header_timeout * 1000,
+      idleTimeoutMs: rc.idle_timeout * 1000,
+      lingerTimeoutMs: rc.linger_timeout * 1000,
+      maxConnections: rc.max_connections,
+      maxConcurrentRequests: rc.max_concurrent_requests,
+    },
+  };
+
+  const worker = new Worker(new URL('./http/worker-entry.mjs', import.meta.url), { workerData: setup });
+  let dispatcher: Dispatcher | null = null;
+  let onServerMessage: (m: ToTx) => void = () => {};
+  const channel = new BatchingChannel<ToHttp, ToTx>(worker, (m) => {
+    if (m.t === 'listening' || m.t === 'fatal' || m.t === 'drained') onServerMessage(m);
+    else dispatcher!.onMessage(m);
+  });
+  const post = (m: ToHttp, transfer?: ArrayBuffer): void => channel.post(m, transfer);
+
+  const sites: Site[] = [];
+  const dispatcherRef = { activeCount: () => (dispatcher ? dispatcher.activeCount : 0) };
+  if (rc.probeSettings) {
+    sites.push(
+      createProbe({
+        prefix: rc.probeSettings.prefix,
+        limits: rc.probeSettings.limits,
+        server: `${SERVER_NAME}/${SERVER_VERSION}`,
+        defaults: { send_window: rc.default_send_window, send_timeout: rc.default_send_timeout },
+        tls: listen.some((l) => l.tls !== null),
+        activeRequests: dispatcherRef.activeCount,
+      }),
+    );
+  }
+  sites.push(...rc.sites);
+  const onError = hooks.onHandlerError ?? ((err: unknown, req: Request) => {
+    process.stderr.write(`handler error on ${req.method} ${req.path}: ${err instanceof Error ? err.stack : String(err)}\n`);
+  });
+  dispatcher = new Dispatcher(post, new Router(sites), { sendWindow: rc.default_send_window, sendTimeout: rc.default_send_timeout }, { handlerError: onError });
+
+  const addresses = await new Promise<BoundAddress[]>((resolve, reject) => {
+    onServerMessage = (m) => {
+      if (m.t === 'listening') {
+        resolve(m.addresses.map((a) => ({ ...a, url: `${a.tls ? 'https' : 'http'}://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}` })));
+      } else if (m.t === 'fatal') {
+        reject(new ServerStartError(m.code ?? 'ERR_LISTEN', `cannot listen: ${m.message}`));
+      }
+    };
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new ServerStartError('ERR_WORKER_EXIT', `HTTP worker thread exited (${code}) before listening`)));
+  }).catch(async (err) => {
+    await worker.terminate();
+    throw err;
+  });
+  worker.removeAllListeners('exit');
+  worker.removeAllListeners('error');
+  worker.on('error', (err) => process.stderr.write(`HTTP worker thread failed: ${err.stack ?? err}\n`));
+
+  let closing: Promise<void> | null = null;
+  return {
+    addresses,
+    activeRequests: () => dispatcher!.activeCount,
+    close() {
+      closing ??= (async () => {
+        const drained = new Promise<void>((resolve) => {
+          onServerMessage = (m) => {
+            if (m.t === 'drained') resolve();
+          };
+        });
+        post({ t: 'shutdown', force: false });
+        dispatcher!.cancelAll();
+        await dispatcher!.whenHandlersDone(rc.shutdown_grace * 1000);
+        post({ t: 'shutdown', force: true });
+        await Promise.race([drained, new Promise((r) => setTimeout(r, 2000).unref())]);
+        await worker.terminate();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,329 @@
+// `io`: the handler's side of one response (seed 001), one object per request on the TX side.
+//
+// Lua name                    TypeScript
+// io:write_header(c, h, t)    await io.writeHeader(c, h?, t?)      -> SendResult | null
+// io:write(body, t)           await io.write(body, t?)             -> SendResult | null
+// io:close()                  await io.close()
+// io.send_window              io.sendWindow   (null: cfg default_send_window)
+// io.send_timeout             io.sendTimeout  (null: cfg default_send_timeout)
+// io:get_send_stats()         io.getSendStats() -> { current, sent, cancelled, headersWereSent }
+// io:wait(pos, t)             await io.wait(pos, t?)               -> SendResult | null
+//
+// Accounting (docs/api.md): `current` grows by len(body) when write() is called and shrinks only
+// when a write times out, by the bytes it withdrew (I-2). `sent` is what the HTTP worker has
+// committed to the socket (I-3), reported back in "continue" (progress) messages. The window
+// holds bytes accepted but not yet committed; write() returns nil once its whole body is in the
+// window (I-5). Calls on one io run one after another, in the order they were made.
+import type { ToHttp } from '../shuttle/messages.ts';
+import { SendResult } from './send-result.ts';
+import type { Headers } from './types.ts';
+
+export interface SendStats {
+  current: number;
+  sent: number;
+  cancelled: boolean;
+  headersWereSent: boolean;
+}
+
+export class IoError extends Error {
+  constructor(
+    readonly code: 'ERR_CLOSED' | 'ERR_HEADERS_ALREADY_SENT' | 'ERR_BAD_HEADER' | 'ERR_CONTENT_LENGTH' | 'ERR_BAD_ARGUMENT',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface IoDefaults {
+  sendWindow: number;
+  sendTimeout: number;
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+type Post = (m: ToHttp, transfer?: ArrayBuffer) => void;
+
+export class Io {
+  /** Max body bytes in flight (accepted, not yet committed); null = default_send_window. */
+  sendWindow: number | null = null;
+  /** Seconds a write*() may take when no positional timeout is given; null = default_send_timeout. */
+  sendTimeout: number | null = null;
+
+  #current = 0;
+  #sent = 0;
+  /** Stream bytes handed to the worker (accepted into the window), net of withdrawals. */
+  #accepted = 0;
+  #cancelled = false;
+  #headersSent = false;
+  #head: 'none' | 'pending' | 'failed' | 'sent' = 'none';
+  #closed = false;
+  #declaredLength = -1;
+  #wseq = 0;
+  #hseq = 0;
+  #wakers = new Set<() => void>();
+  #withdrawals = new Map<number, (sent: number) => void>();
+  #headWithdrawals = new Map<number, (committed: boolean) => void>();
+  #chain: Promise<unknown> = Promise.resolve();
+
+  /** @internal */
+  constructor(
+    private readonly rid: number,
+    private readonly post: Post,
+    private readonly defaults: IoDefaults,
+  ) {}
+
+  getSendStats(): SendStats {
+    return { current: this.#current, sent: this.#sent, cancelled: this.#cancelled, headersWereSent: this.#headersSent };
+  }
+
+  writeHeader(status: number, headers?: Headers, timeout?: number): Promise<SendResult | null> {
+    return this.#serial(() => this.#writeHeader(status, headers ?? {}, timeout));
+  }
+
+  write(body: string | Uint8Array, timeout?: number): Promise<SendResult | null> {
+    return this.#serial(() => this.#write(body, timeout));
+  }
+
+  wait(pos: number, timeout?: number): Promise<SendResult | null> {
+    return this.#serial(() => this.#wait(pos, timeout));
+  }
+
+  close(): Promise<void> {
+    return this.#serial(async () => this.#close(false));
+  }
+
+  /** @internal Whether the handler has put anything on the response yet. */
+  get untouched(): boolean {
+    return this.#head === 'none' && !this.#closed;
+  }
+  /** @internal */
+  get closed(): boolean {
+    return this.#closed;
+  }
+  /** @internal The dispatcher sent the whole response itself (a returned response table). */
+  markResponded(): void {
+    this.#closed = true;
+    this.#head = 'pending';
+  }
+  /** @internal Ends the response after the handler returned or threw. */
+  finish(abort: boolean): void {
+    if (!this.#closed) this.#close(abort);
+  }
+
+  /** @internal "Continue" from the worker. */
+  onProgress(sent: number, headersSent: boolean): void {
+    if (sent > this.#sent) this.#sent = sent;
+    if (headersSent && !this.#headersSent) {
+      this.#headersSent = true;
+      if (this.#head === 'pending') this.#head = 'sent';
+    }
+    this.#wake();
+  }
+  /** @internal */
+  onWithdrawn(wseq: number, sent: number): void {
+    if (sent > this.#sent) this.#sent = sent;
+    this.#withdrawals.get(wseq)?.(this.#sent);
+  }
+  /** @internal */
+  onHeadWithdrawn(hseq: number, committed: boolean): void {
+    this.#headWithdrawals.get(hseq)?.(committed);
+  }
+  /** @internal "Request closed" from the worker. */
+  onClosed(cancelled: boolean, sent: number): void {
+    if (sent > this.#sent) this.#sent = sent;
+    if (cancelled) this.cancel();
+    this.#wake();
+  }
+  /** @internal The client went away (or the server is shutting down). */
+  cancel(): void {
+    if (this.#cancelled) return;
+    this.#cancelled = true;
+    for (const resolve of this.#withdrawals.values()) resolve(this.#sent);
+    for (const resolve of this.#headWithdrawals.values()) resolve(false);
+    this.#wake();
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#chain.then(fn, fn);
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  #timeoutOf(timeout: number | undefined): number {
+    const t = timeout ?? this.sendTimeout ?? this.defaults.sendTimeout;
+    if (typeof t !== 'number' || Number.isNaN(t) || t < 0) throw new IoError('ERR_BAD_ARGUMENT', `timeout must be a non-negative number of seconds, got ${String(t)}`);
+    return t;
+  }
+
+  async #writeHeader(status: number, headers: Headers, timeout: number | undefined): Promise<SendResult | null> {
+    if (this.#closed) throw new IoError('ERR_CLOSED', 'write_header() after close()');
+    if (!Number.isInteger(status) || status < 100 || status > 999) throw new IoError('ERR_BAD_ARGUMENT', `bad status ${status}`);
+    if (this.#head === 'pending' || this.#head === 'sent') throw new IoError('ERR_HEADERS_ALREADY_SENT', 'write_header() called twice');
+    const t = this.#timeoutOf(timeout);
+    if (this.#cancelled) return new SendResult('write_header', true, false, 0);
+    const flat = flattenHeaders(headers);
+    const hseq = ++this.#hseq;
+    this.#head = 'pending';
+    this.post({ t: 'head', rid: this.rid, hseq, status, headers: flat.list });
+    this.#declaredLength = flat.contentLength;
+    const deadline = performance.now() + t * 1000;
+    for (;;) {
+      if (this.#headersSent) return null;
+      if (this.#cancelled) return new SendResult('write_header', true, false, 0);
+      if ((await this.#sleep(deadline)) === 'timeout') {
+        const committed = this.#headersSent || (await this.#withdrawHead(hseq));
+        if (committed) {
+          this.#headersSent = true;
+          this.#head = 'sent';
+          return null;
+        }
+        this.#head = 'failed';
+        this.#declaredLength = -1;
+        return new SendResult('write_header', this.#cancelled, false, 0);
+      }
+    }
+  }
+
+  async #write(body: string | Uint8Array, timeout: number | undefined): Promise<SendResult | null> {
+    if (this.#closed) throw new IoError('ERR_CLOSED', 'write() after close()');
+    if (typeof body !== 'string' && !(body instanceof Uint8Array)) throw new IoError('ERR_BAD_ARGUMENT', 'body must be a string or bytes');
+    const t = this.#timeoutOf(timeout);
+    if (this.#cancelled) return new SendResult('write', true, this.#headersSent, 0);
+    if (this.#head !== 'sent') {
+      // No head yet: send the default one first, within the same timeout.
+      const r = await this.#writeHeader(200, {}, t);
+      if (r !== null) return new SendResult('write', r.isCancelled, false, 0);
+    }
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    const len = bytes.length;
+    if (len === 0) return null;
+    if (this.#declaredLength >= 0 && this.#current + len > this.#declaredLength) {
+      throw new IoError('ERR_CONTENT_LENGTH', `write() of ${len} bytes would exceed the declared content-length ${this.#declaredLength}`);
+    }
+    const start = this.#current;
+    this.#current += len;
+    const wseq = ++this.#wseq;
+    const deadline = performance.now() + t * 1000;
+    let off = 0;
+    for (;;) {
+      if (this.#cancelled) return this.#partial(start, len, off, wseq, true);
+      const window = this.sendWindow ?? this.defaults.sendWindow;
+      const room = window - (this.#accepted - this.#sent);
+      if (room > 0) {
+        const n = Math.min(room, len - off);
+        const piece = new Uint8Array(n);
+        piece.set(bytes.subarray(off, off + n));
+        this.post({ t: 'body', rid: this.rid, wseq, data: piece }, piece.buffer);
+        this.#accepted += n;
+        off += n;
+        if (off === len) return null;
+      }
+      if ((await this.#sleep(deadline)) === 'timeout') {
+        await this.#withdraw(wseq);
+        return this.#partial(start, len, off, wseq, this.#cancelled);
+      }
+    }
+  }
+
+  /** Settles a write that did not get its whole body out: `current` drops by what was withdrawn. */
+  #partial(start: number, len: number, accepted: number, _wseq: number, cancelled: boolean): SendResult {
+    const bbs = Math.max(0, Math.min(this.#sent - start, accepted));
+    this.#current -= len - bbs;
+    this.#accepted = start + bbs;
+    return new SendResult('write', cancelled, this.#headersSent, bbs);
+  }
+
+  async #wait(pos: number, timeout: number | undefined): Promise<SendResult | null> {
+    if (!Number.isInteger(pos)) throw new IoError('ERR_BAD_ARGUMENT', `wait() position must be an integer, got ${pos}`);
+    const t = this.#timeoutOf(timeout);
+    const deadline = performance.now() + t * 1000;
+    // I-1: pos <= 0 waits until at most -pos bytes are still in flight.
+    const met = (): boolean => (pos > 0 ? this.#sent >= pos : this.#current - this.#sent <= -pos);
+    for (;;) {
+      if (this.#cancelled) return new SendResult('wait', true, this.#headersSent, 0);
+      if (met()) return null;
+      if ((await this.#sleep(deadline)) === 'timeout') {
+        return met() ? null : new SendResult('wait', this.#cancelled, this.#headersSent, 0);
+      }
+    }
+  }
+
+  #close(abort: boolean): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#cancelled) return;
+    if (this.#head === 'none' && !abort) {
+      this.#head = 'pending';
+      this.post({ t: 'head', rid: this.rid, hseq: ++this.#hseq, status: 200, headers: [] });
+    }
+    this.post({ t: 'end', rid: this.rid, abort });
+  }
+
+  #withdraw(wseq: number): Promise<number> {
+    if (this.#cancelled) return Promise.resolve(this.#sent);
+    return new Promise((resolve) => {
+      this.#withdrawals.set(wseq, (sent) => {
+        this.#withdrawals.delete(wseq);
+        resolve(sent);
+      });
+      this.post({ t: 'withdraw', rid: this.rid, wseq });
+    });
+  }
+
+  #withdrawHead(hseq: number): Promise<boolean> {
+    if (this.#cancelled) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      this.#headWithdrawals.set(hseq, (committed) => {
+        this.#headWithdrawals.delete(hseq);
+        resolve(committed);
+      });
+      this.post({ t: 'withdraw-head', rid: this.rid, hseq });
+    });
+  }
+
+  /** Resolves on the next progress/cancellation, or with 'timeout' once `deadline` has passed. */
+  #sleep(deadline: number): Promise<'wake' | 'timeout'> {
+    return new Promise((resolve) => {
+      const ms = deadline - performance.now();
+      if (ms <= 0) {
+        resolve('timeout');
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const wake = (): void => {
+        if (timer) clearTimeout(timer);
+        this.#wakers.delete(wake);
+        resolve('wake');
+      };
+      this.#wakers.add(wake);
+      // Timers may fire a little early; an early firing is just a wake, and the loop sleeps again.
+      if (ms < MAX_TIMER_MS) timer = setTimeout(wake, Math.ceil(ms));
+    });
+  }
+
+  #wake(): void {
+    if (this.#wakers.size === 0) return;
+    const ws = [...this.#wakers];
+    for (const w of ws) w();
+  }
+}
+
+/** Validates header names and values (no response splitting) and flattens them. */
+export function flattenHeaders(headers: Headers): { list: string[]; contentLength: number } {
+  const list: string[] = [];
+  let contentLength = -1;
+  for (const [name, v] of Object.entries(headers)) {
+    if (!TOKEN.test(name)) throw new IoError('ERR_BAD_HEADER', `invalid header name ${JSON.stringify(name)}`);
+    const values = Array.isArray(v) ? v : [String(v)];
+    for (const value of values) {
+      if (!FIELD_VALUE.test(value)) throw new IoError('ERR_BAD_HEADER', `invalid value for header ${name}`);
+      if (name.toLowerCase() === 'content-length') {
+        if (!/^\d{1,15}$/.test(value)) throw new IoError('ERR_BAD_HEADER', `invalid content-length ${JSON.stringify(value)}`);
+        contentLength = Number(value);
+      }
+      list.push(name, value);
+    }
+  }
+  return { list, contentLength };
+}
