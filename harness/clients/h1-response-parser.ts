@@ -10,61 +10,13 @@
 //
 // Body bytes are never copied except the stored prefix (up to `storeBodyCap` per response), so
 // the parser keeps up with hundreds of MB/s; counting continues beyond the cap.
+import { excerpt, parseChunkLine, parseHeaderLine, parseStatusLine } from './h1-syntax.ts';
 import {
-  type HeaderList, excerpt, headerList, parseChunkLine, parseContentLength, parseHeaderLine, parseStatusLine,
-} from './h1-syntax.ts';
+  type BodyFraming, type Completion, type FramingError, type ParsedResponse, decideFraming, newResponse,
+} from './h1-response.ts';
 import { wallNow } from './timeline.ts';
 
-export type { HeaderList } from './h1-syntax.ts';
-export { headerValue, headerValues } from './h1-syntax.ts';
-
-/**
- * How a response ended. `in-progress` until it does; `abandoned` when the client itself closed
- * the connection first (so the server is not to blame for the missing rest).
- */
-export type Completion = 'in-progress' | 'complete' | 'truncated-by-close' | 'framing-error' | 'abandoned';
-export type BodyFraming = 'pending' | 'none' | 'content-length' | 'chunked' | 'until-close' | 'upgraded';
-
-export interface FramingError {
-  /** Offset in the connection's byte stream (0 = first byte received) where the fault was found. */
-  offset: number;
-  message: string;
-}
-
-export interface InterimResponse { status: number; reason: string; headers: HeaderList; at: number }
-
-export interface ParsedResponse {
-  /** 0-based position in the stream; matches the index of the request it answers. */
-  index: number;
-  /** Method of the request it answers, when one was outstanding. */
-  method: string | undefined;
-  httpVersion: string;
-  /** 0 while (or when) the status line was not parsed. */
-  status: number;
-  reason: string;
-  headers: HeaderList;
-  /** 1xx responses received before the final one. */
-  interim: InterimResponse[];
-  headAt: number | null;
-  startOffset: number;
-  bodyOffset: number | null;
-  framing: BodyFraming;
-  contentLength: number | null;
-  /** Body bytes received (after de-chunking), including those beyond the store cap. */
-  bodyBytes: number;
-  /** The first `storedBytes` body bytes, as received. */
-  body: Buffer[];
-  storedBytes: number;
-  /** Chunked framing: number of data chunks, and the raw extensions of chunks that carried any. */
-  chunks: number;
-  chunkExtensions: Array<{ chunk: number; raw: string }>;
-  trailers: HeaderList;
-  /** Legal but suspicious things (e.g. both Transfer-Encoding and Content-Length). */
-  anomalies: string[];
-  completion: Completion;
-  endAt: number | null;
-  error: FramingError | null;
-}
+export * from './h1-response.ts';
 
 export interface ParserOptions {
   /** Body bytes stored per response (default 1 MiB). Counting continues beyond. */
@@ -192,12 +144,7 @@ export class H1ResponseParser {
   }
 
   private begin(offset: number): void {
-    this.cur = {
-      index: this.responses.length, method: this.methods.shift(), httpVersion: '', status: 0, reason: '',
-      headers: [], interim: [], headAt: null, startOffset: offset, bodyOffset: null, framing: 'pending',
-      contentLength: null, bodyBytes: 0, body: [], storedBytes: 0, chunks: 0, chunkExtensions: [],
-      trailers: [], anomalies: [], completion: 'in-progress', endAt: null, error: null,
-    };
+    this.cur = newResponse(this.responses.length, this.methods.shift(), offset);
     if (this.cur.method === undefined) this.cur.anomalies.push('response without an outstanding request');
     this.responses.push(this.cur);
     this.headBytes = 0;
@@ -311,8 +258,9 @@ export class H1ResponseParser {
       this.state = 'status-line';
       return;
     }
-    const framing = this.framingOf(r);
-    if (framing === null) return; // failed
+    const decided = decideFraming(r);
+    if ('error' in decided) return this.fail(r.startOffset, decided.error, t);
+    const framing = decided.framing;
     this.announceHead(r, t, bodyOffset, framing);
     if (framing === 'none' || (framing === 'content-length' && r.contentLength === 0)) {
       this.complete('complete', t);
@@ -327,37 +275,6 @@ export class H1ResponseParser {
     } else {
       this.state = 'body-close';
     }
-  }
-
-  /** RFC 9112 section 6.3, strictly. Records the content length; null after a framing error. */
-  private framingOf(r: ParsedResponse): BodyFraming | null {
-    const cl = parseContentLength(r.headers);
-    const te = headerList(r.headers, 'transfer-encoding').map((s) => s.toLowerCase());
-    if (r.method === 'HEAD' || r.status === 204 || r.status === 304) {
-      if (r.status === 204 && (te.length > 0 || (cl.ok && cl.value !== null))) {
-        r.anomalies.push('204 response with framing headers');
-      }
-      if (cl.ok) r.contentLength = cl.value;
-      return 'none';
-    }
-    if (r.method === 'CONNECT' && r.status < 300) return 'upgraded';
-    if (te.length > 0) {
-      if (r.httpVersion === '1.0') return this.failHead('Transfer-Encoding in an HTTP/1.0 response');
-      const chunkedAt = te.indexOf('chunked');
-      if (chunkedAt >= 0 && chunkedAt !== te.length - 1) {
-        return this.failHead(`chunked is not the final transfer coding in ${excerpt(te.join(', '))}`);
-      }
-      if (!cl.ok || cl.value !== null) r.anomalies.push('both Transfer-Encoding and Content-Length; Transfer-Encoding used');
-      return chunkedAt >= 0 ? 'chunked' : 'until-close';
-    }
-    if (!cl.ok) return this.failHead(cl.message);
-    r.contentLength = cl.value;
-    return cl.value === null ? 'until-close' : 'content-length';
-  }
-
-  private failHead(message: string): null {
-    this.fail(this.cur!.startOffset, message, this.opts.now());
-    return null;
   }
 
   private announceHead(r: ParsedResponse, t: number, bodyOffset: number, framing: BodyFraming): void {
@@ -399,7 +316,3 @@ export class H1ResponseParser {
   }
 }
 
-/** The stored body of a response as one Buffer (only the first `storedBytes`). */
-export function storedBody(r: ParsedResponse): Buffer {
-  return r.body.length === 1 ? r.body[0]! : Buffer.concat(r.body, r.storedBytes);
-}
