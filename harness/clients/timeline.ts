@@ -27,8 +27,11 @@ export type TimelineEvent =
   | { type: 'resume'; t: number; behaviour: string }
   /** The peer sent FIN (end of its stream). */
   | { type: 'fin-received'; t: number }
-  /** The client sent FIN: `full` is a close of the whole socket, otherwise a half-close. */
-  | { type: 'fin-sent'; t: number; full: boolean }
+  /**
+   * The client sent FIN: `close` = full close (reading stops, the socket closes right after),
+   * `half-close` = sending side only (reading goes on), `after-peer-fin` = answering the server's FIN.
+   */
+  | { type: 'fin-sent'; t: number; how: 'close' | 'half-close' | 'after-peer-fin' }
   /** The client aborted the connection with RST. */
   | { type: 'rst-sent'; t: number }
   /** A socket error; ECONNRESET means an RST was received. */
