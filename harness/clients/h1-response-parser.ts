@@ -179,7 +179,8 @@ export class H1ResponseParser {
         }
       }
     }
-    this.lineParts.push(chunk.subarray(pos, end));
+    // A line that continues in the next read is copied: the caller may reuse `chunk` (onread).
+    this.lineParts.push(lf < 0 ? Buffer.from(chunk.subarray(pos, end)) : chunk.subarray(pos, end));
     this.lineLen += end - pos;
     if (inHead) this.headBytes += end - pos;
     return lf < 0 ? -1 : end;

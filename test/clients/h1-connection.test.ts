@@ -8,9 +8,13 @@ import { headerValue, storedBody } from '../../harness/clients/h1-response-parse
 import { pipelineAndWait } from '../../harness/clients/pipeline.ts';
 import { eventsOf } from '../../harness/clients/timeline.ts';
 import { ClientError } from '../../harness/clients/errors.ts';
-import { readRequestHead, startServer, testCertificate } from './servers.ts';
+import { Cleanup, readRequestHead, startServer, testCertificate } from './servers.ts';
+
+const cleanup = new Cleanup();
+test.after.each(() => cleanup.run());
 
 function listen(server: http.Server): Promise<number> {
+  cleanup.add({ close: () => { server.closeAllConnections(); server.close(); } });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
 }
 
@@ -27,7 +31,7 @@ test('GET over plain TCP: response, timeline, Host header', async () => {
   let host = '';
   const server = http.createServer((req, res) => { host = req.headers.host!; respond(req, res); });
   const port = await listen(server);
-  const c = await H1Connection.open({ host: '127.0.0.1', port });
+  const c = cleanup.add(await H1Connection.open({ host: '127.0.0.1', port }));
   c.send({ method: 'GET', path: '/a?size=1000' });
   const r = await c.waitForResponse(0, 5000);
   assert.is(r.status, 200);
@@ -41,13 +45,12 @@ test('GET over plain TCP: response, timeline, Host header', async () => {
   c.close();
   await c.waitForClose(2000);
   assert.is(eventsOf(c.timeline, 'fin-sent')[0]!.how, 'close');
-  server.close();
 });
 
 test('pipelined requests on one connection: responses parse in order, HEAD has no body', async () => {
   const server = http.createServer(respond);
   const port = await listen(server);
-  const c = await H1Connection.open({ host: '127.0.0.1', port });
+  const c = cleanup.add(await H1Connection.open({ host: '127.0.0.1', port }));
   const rs = await pipelineAndWait(c, [
     { method: 'GET', path: '/a?size=70000' },
     { method: 'HEAD', path: '/b?size=999' },
@@ -63,13 +66,12 @@ test('pipelined requests on one connection: responses parse in order, HEAD has n
   assert.is(eventsOf(c.timeline, 'request-sent').length, 4);
   c.close();
   await c.waitForClose(2000);
-  server.close();
 });
 
 test('TLS: handshake with a self-signed certificate, then a response', async () => {
   const server = https.createServer(await testCertificate(), respond);
   const port = await listen(server);
-  const c = await H1Connection.open({ host: '127.0.0.1', port, tls: { alpn: ['http/1.1'] } });
+  const c = cleanup.add(await H1Connection.open({ host: '127.0.0.1', port, tls: { alpn: ['http/1.1'] } }));
   c.send({ method: 'GET', path: '/t?size=1000000' });
   const r = await c.waitForResponse(0, 5000);
   assert.is(r.completion, 'complete');
@@ -79,31 +81,29 @@ test('TLS: handshake with a self-signed certificate, then a response', async () 
   assert.ok(c.tcpBytesReceived > c.bytesReceived, 'record overhead on the TCP side');
   c.close();
   await c.waitForClose(2000);
-  server.close();
 });
 
 test('broken framing is evidence: content-length too long, then the server closes', async () => {
-  const srv = await startServer(async (s) => {
+  const srv = cleanup.add(await startServer(async (s) => {
     await readRequestHead(s);
     s.end('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this');
-  });
-  const c = await H1Connection.open({ host: '127.0.0.1', port: srv.port });
+  }));
+  const c = cleanup.add(await H1Connection.open({ host: '127.0.0.1', port: srv.port }));
   c.send({ method: 'GET', path: '/' });
   const r = await c.waitForResponse(0, 5000);
   assert.is(r.completion, 'truncated-by-close');
   assert.is(r.bodyBytes, 9);
   await c.waitForClose(2000);
   assert.ok(eventsOf(c.timeline, 'fin-received').length === 1);
-  await srv.close();
 });
 
 test('broken framing is evidence: a bad chunk size gives the offset', async () => {
   const head = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n';
-  const srv = await startServer(async (s) => {
+  const srv = cleanup.add(await startServer(async (s) => {
     await readRequestHead(s);
     s.write(`${head}4\r\nabcd\r\nZZ\r\n`);
-  });
-  const c = await H1Connection.open({ host: '127.0.0.1', port: srv.port });
+  }));
+  const c = cleanup.add(await H1Connection.open({ host: '127.0.0.1', port: srv.port }));
   c.send({ method: 'GET', path: '/' });
   const r = await c.waitForResponse(0, 5000);
   assert.is(r.completion, 'framing-error');
@@ -111,20 +111,19 @@ test('broken framing is evidence: a bad chunk size gives the offset', async () =
   assert.is(c.framingError!.offset, head.length + 9);
   c.destroy();
   await c.waitForClose(2000);
-  await srv.close();
 });
 
 test('half-close: the client shuts down its sending side and keeps reading', async () => {
   const seen: string[] = [];
-  const srv = await startServer(async (s) => {
+  const srv = cleanup.add(await startServer(async (s) => {
     await readRequestHead(s);
     s.on('end', () => {
       seen.push('end');
       s.end(Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 3000000\r\n\r\n'), Buffer.alloc(3_000_000, 1)]));
     });
     s.resume();
-  });
-  const c = await H1Connection.open({ host: '127.0.0.1', port: srv.port });
+  }));
+  const c = cleanup.add(await H1Connection.open({ host: '127.0.0.1', port: srv.port }));
   c.send({ method: 'GET', path: '/' });
   c.halfClose();
   const r = await c.waitForResponse(0, 5000);
@@ -134,12 +133,11 @@ test('half-close: the client shuts down its sending side and keeps reading', asy
   assert.is(eventsOf(c.timeline, 'fin-sent')[0]!.how, 'half-close');
   assert.throws(() => c.send({ method: 'GET', path: '/' }), (e: unknown) => e instanceof ClientError && e.code === 'ERR_NOT_WRITABLE');
   await c.waitForClose(2000);
-  await srv.close();
 });
 
 test('waits time out with a typed error and clear their timers; closing rejects the rest', async () => {
-  const srv = await startServer(() => { /* never answers */ });
-  const c = await H1Connection.open({ host: '127.0.0.1', port: srv.port });
+  const srv = cleanup.add(await startServer(() => { /* never answers */ }));
+  const c = cleanup.add(await H1Connection.open({ host: '127.0.0.1', port: srv.port }));
   c.send({ method: 'GET', path: '/' });
   const err = await c.waitForResponse(0, 50).catch((e: unknown) => e);
   assert.ok(err instanceof ClientError && err.code === 'ERR_WAIT_TIMEOUT');
@@ -148,7 +146,6 @@ test('waits time out with a typed error and clear their timers; closing rejects 
   const closed = await pending;
   assert.ok(closed instanceof ClientError && closed.code === 'ERR_CONNECTION_CLOSED');
   await c.waitForClose(1000);
-  await srv.close();
 });
 
 test('connecting to a closed port fails with ERR_CONNECT', async () => {
@@ -160,14 +157,13 @@ test('connecting to a closed port fails with ERR_CONNECT', async () => {
 });
 
 test('invalid requests are refused before anything is written', async () => {
-  const srv = await startServer(() => {});
-  const c = await H1Connection.open({ host: '127.0.0.1', port: srv.port });
+  const srv = cleanup.add(await startServer(() => {}));
+  const c = cleanup.add(await H1Connection.open({ host: '127.0.0.1', port: srv.port }));
   assert.throws(() => c.send({ method: 'GET', path: '/a b' }), (e: unknown) => e instanceof ClientError && e.code === 'ERR_INVALID_REQUEST');
   assert.throws(() => c.send({ method: 'GET', path: '/', headers: { 'x-a': 'a\r\nb: c' } }), /invalid value/);
   assert.is(c.requestsSent, 0);
   c.destroy();
   await c.waitForClose(1000);
-  await srv.close();
 });
 
 test.run();

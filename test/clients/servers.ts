@@ -123,3 +123,15 @@ export async function settle(value: () => number, stableMs: number, maxMs: numbe
   }
   return last;
 }
+
+/** Things to close after each test, even when an assertion failed (so the process still ends). */
+export class Cleanup {
+  private readonly fns: Array<() => unknown> = [];
+  add<T extends { close(): unknown } | { destroy(): unknown }>(thing: T): T {
+    this.fns.push(() => ('destroy' in thing ? thing.destroy() : thing.close()));
+    return thing;
+  }
+  async run(): Promise<void> {
+    for (const fn of this.fns.splice(0).reverse()) await fn();
+  }
+}
