@@ -16,6 +16,7 @@ export const CancellingParams = z
   .refine((p) => p.after_bytes !== undefined || p.after_ms !== undefined, {
     error: 'give after_bytes, after_ms or both',
     path: ['after_bytes'],
+    when: () => true, // report it together with any other problem
   });
 export type CancellingParams = z.input<typeof CancellingParams>;
 

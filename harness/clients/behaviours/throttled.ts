@@ -12,9 +12,10 @@ export const ThrottledParams = z
     chunk_bytes: chunkBytes().default(16 * 1024),
     burst_bytes: positiveInt().optional(),
   })
-  .refine((p) => p.burst_bytes === undefined || p.burst_bytes >= p.chunk_bytes, {
+  .refine((p) => typeof p.burst_bytes !== 'number' || p.burst_bytes >= (p.chunk_bytes ?? 16 * 1024), {
     error: 'burst_bytes must be at least chunk_bytes',
     path: ['burst_bytes'],
+    when: () => true, // report it together with any other problem
   });
 export type ThrottledParams = z.input<typeof ThrottledParams>;
 
