@@ -145,27 +145,36 @@ export class H1Connection {
   }
 
   /**
-   * Full close: FIN now, keep draining what has already arrived (until a loop turn brings nothing,
-   * at most closeDrainMs), then close the socket. Data arriving after that meets RST, as with any
-   * client that closes its socket.
+   * Full close: FIN, then keep draining what has already arrived (until a loop turn brings
+   * nothing, at most closeDrainMs), then close the socket. Data arriving after that meets RST, as
+   * with any client that closes its socket.
    */
   close(): void {
-    if (this.isClosed || this.clientClosing) return;
+    if (this.isClosed || this.clientClosing || this.opened === null) return;
     this.clientClosing = true;
     this.detachBehaviour();
     this.resumeReading();
-    if (!this.writeEnded) this.endWriting('close');
-    const deadline = wallNow() + (this.opts.closeDrainMs ?? 20);
-    let seen = this.received;
-    const check = () => {
-      this.drainImmediate = null;
-      if (this.isClosed) return;
-      if (this.received === seen || wallNow() >= deadline) return this.destroySocket();
-      seen = this.received;
+    const drainMs = this.opts.closeDrainMs ?? 20;
+    const socket = this.opened.socket;
+    const drain = () => {
+      const deadline = wallNow() + drainMs;
+      let seen = this.received;
+      const check = () => {
+        this.drainImmediate = null;
+        if (this.isClosed) return;
+        if (this.received === seen || wallNow() >= deadline) return this.destroySocket();
+        seen = this.received;
+        this.drainImmediate = setImmediate(check);
+      };
       this.drainImmediate = setImmediate(check);
     };
-    this.drainImmediate = setImmediate(check);
-    this.drainTimer = setTimeout(() => this.destroySocket(), (this.opts.closeDrainMs ?? 20) + 5);
+    if (!this.writeEnded) this.endWriting('close');
+    // The FIN must have left before the socket is closed: closing a socket that still holds
+    // unread data sends only an RST. 'finish' = the shutdown completed.
+    if (socket.writableFinished) drain();
+    else socket.once('finish', drain);
+    // If the FIN cannot leave (our send buffer is full), give up after a second.
+    this.drainTimer = setTimeout(() => this.destroySocket(), drainMs + 1000);
   }
 
   /** Shuts down the sending side (FIN) and keeps reading with the current behaviour. */
@@ -246,10 +255,12 @@ export class H1Connection {
     this.waiters.closeAll();
   }
 
+  /** FIN; the timeline records it once the shutdown is done (not at all if destroyed first). */
   private endWriting(how: 'close' | 'half-close' | 'after-peer-fin'): void {
     this.writeEnded = true;
-    this.timeline.push({ type: 'fin-sent', t: wallNow(), how });
-    this.opened?.socket.end();
+    const socket = this.opened!.socket;
+    socket.once('finish', () => this.timeline.push({ type: 'fin-sent', t: wallNow(), how }));
+    socket.end();
   }
 
   private destroySocket(): void {

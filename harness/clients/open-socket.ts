@@ -74,14 +74,22 @@ export function openSocket(o: SocketOptions): Promise<OpenedSocket> {
   if (readMode === 'stream') socket.on('data', o.onRead);
   return new Promise((resolve, reject) => {
     const ready = useTls ? 'secureConnect' : 'connect';
-    const fail = (err: Error & { code?: string }) => {
+    let settled = false;
+    // Failing before ready: both sockets are destroyed; later errors on them are expected noise.
+    const giveUp = (error: ClientError) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       socket.off(ready, ok);
       socket.destroy();
       tcp.destroy();
-      reject(new ClientError('ERR_CONNECT', `cannot connect to ${o.host}:${o.port}: ${err.code ?? err.message}`, { cause: err }));
+      reject(error);
     };
+    const fail = (err: Error & { code?: string }) =>
+      giveUp(new ClientError('ERR_CONNECT', `cannot connect to ${o.host}:${o.port}: ${err.code ?? err.message}`, { cause: err }));
     const ok = () => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       socket.off('error', fail);
       tcp.off('error', fail);
@@ -93,16 +101,11 @@ export function openSocket(o: SocketOptions): Promise<OpenedSocket> {
       o.onReady(opened);
       resolve(opened);
     };
-    const timer = setTimeout(() => {
-      socket.off(ready, ok);
-      socket.off('error', fail);
-      tcp.off('error', fail);
-      socket.destroy();
-      tcp.destroy();
-      reject(new ClientError('ERR_CONNECT_TIMEOUT', `connecting to ${o.host}:${o.port} took over ${o.connectTimeoutMs} ms`));
-    }, o.connectTimeoutMs);
+    const timer = setTimeout(() => giveUp(new ClientError(
+      'ERR_CONNECT_TIMEOUT', `connecting to ${o.host}:${o.port} took over ${o.connectTimeoutMs} ms`,
+    )), o.connectTimeoutMs);
     socket.once(ready, ok);
-    socket.once('error', fail);
-    if (tcp !== socket) tcp.once('error', fail);
+    socket.on('error', fail);
+    if (tcp !== socket) tcp.on('error', fail);
   });
 }

@@ -156,6 +156,12 @@ test('connecting to a closed port fails with ERR_CONNECT', async () => {
   assert.ok(err instanceof ClientError && err.code === 'ERR_CONNECT', String(err));
 });
 
+test('a TLS handshake that fails is ERR_CONNECT', async () => {
+  const srv = cleanup.add(await startServer((s) => { s.end('HTTP/1.1 400 Not TLS\r\n\r\n'); }));
+  const err = await H1Connection.open({ host: '127.0.0.1', port: srv.port, tls: true }).catch((e: unknown) => e);
+  assert.ok(err instanceof ClientError && err.code === 'ERR_CONNECT', String(err));
+});
+
 test('invalid requests are refused before anything is written', async () => {
   const srv = cleanup.add(await startServer(() => {}));
   const c = cleanup.add(await H1Connection.open({ host: '127.0.0.1', port: srv.port }));
