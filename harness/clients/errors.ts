@@ -5,6 +5,7 @@ export type ClientErrorCode =
   | 'ERR_CONNECT_TIMEOUT'      // connecting took longer than allowed
   | 'ERR_WAIT_TIMEOUT'         // a waitFor*() did not see its condition in time
   | 'ERR_CONNECTION_CLOSED'    // a waitFor*() cannot be satisfied any more: the socket is closed
+  | 'ERR_NO_RESPONSE'          // waiting for a response that cannot come: parsing stopped before it
   | 'ERR_NOT_WRITABLE'         // send() after the client closed its sending side
   | 'ERR_INVALID_REQUEST'      // send() with a method, target or header that is not valid HTTP/1.1
   | 'ERR_UNKNOWN_BEHAVIOUR'    // no reading behaviour of that name in the registry

@@ -112,7 +112,7 @@ export class H1Connection {
   /** Resolves once response `index` has its status line and headers (or ended without them). */
   waitForHead(index: number, timeoutMs: number): Promise<ParsedResponse> {
     return this.waiters.wait(`the head of response ${index}`, () => {
-      const r = this.parser.responses[index];
+      const r = this.responseOrThrow(index);
       return r !== undefined && (r.headAt !== null || r.completion !== 'in-progress') ? r : undefined;
     }, timeoutMs);
   }
@@ -120,7 +120,7 @@ export class H1Connection {
   /** Resolves once response `index` has ended: complete, truncated, framing error or abandoned. */
   waitForResponse(index: number, timeoutMs: number): Promise<ParsedResponse> {
     return this.waiters.wait(`response ${index}`, () => {
-      const r = this.parser.responses[index];
+      const r = this.responseOrThrow(index);
       return r !== undefined && r.completion !== 'in-progress' ? r : undefined;
     }, timeoutMs);
   }
@@ -214,6 +214,16 @@ export class H1Connection {
     s.on('close', () => this.onClose());
     if (opened.tcp !== s) opened.tcp.on('error', () => { /* reported through the TLS socket */ });
     this.attachBehaviour();
+  }
+
+  /** Response `index` if it has begun; throws when it never can (parsing stopped before it). */
+  private responseOrThrow(index: number): ParsedResponse | undefined {
+    const r = this.parser.responses[index];
+    if (r === undefined && this.parser.finished) {
+      const why = this.parser.error !== null ? `a framing error at byte ${this.parser.error.offset}` : 'the end of the response stream';
+      throw new ClientError('ERR_NO_RESPONSE', `response ${index} cannot arrive: parsing stopped at ${why}`);
+    }
+    return r;
   }
 
   private nextReadBuffer(): Buffer {

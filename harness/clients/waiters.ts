@@ -13,9 +13,17 @@ interface Entry {
 export class Waiters {
   private readonly pending = new Set<Entry>();
 
-  /** Resolves with check()'s value once it is not undefined; rejects after `timeoutMs`. */
+  /**
+   * Resolves with check()'s value once it is not undefined; rejects after `timeoutMs`, or with
+   * what check() throws when the condition can no longer hold.
+   */
   wait<T>(what: string, check: () => T | undefined, timeoutMs: number): Promise<T> {
-    const now = check();
+    let now: T | undefined;
+    try {
+      now = check();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (now !== undefined) return Promise.resolve(now);
     return new Promise<T>((resolve, reject) => {
       const entry: Entry = {
@@ -38,8 +46,12 @@ export class Waiters {
   poke(): void {
     if (this.pending.size === 0) return;
     for (const e of this.pending) {
-      const v = e.check();
-      if (v !== undefined) this.settle(e, () => e.resolve(v));
+      try {
+        const v = e.check();
+        if (v !== undefined) this.settle(e, () => e.resolve(v));
+      } catch (err) {
+        this.settle(e, () => e.reject(err as Error));
+      }
     }
   }
 

@@ -109,6 +109,8 @@ test('broken framing is evidence: a bad chunk size gives the offset', async () =
   assert.is(r.completion, 'framing-error');
   assert.is(r.error!.offset, head.length + 9);
   assert.is(c.framingError!.offset, head.length + 9);
+  const next = await c.waitForResponse(1, 5000).catch((e: unknown) => e);
+  assert.ok(next instanceof ClientError && next.code === 'ERR_NO_RESPONSE', String(next));
   c.destroy();
   await c.waitForClose(2000);
 });
