@@ -1,0 +1,32 @@
+// The `dawdle` command line: thin; every command lives in its own file.
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { EXIT, UserError } from './exit-codes.ts';
+import { serveCommand } from './serve.ts';
+
+export async function main(args: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  let y = yargs(args).scriptName('dawdle').strict().demandCommand(1, 'name a command').recommendCommands();
+  y = serveCommand(y);
+  try {
+    await y
+      .fail((msg, err) => {
+        // yargs reports usage problems with a message; errors thrown by a command come as `err`.
+        if (err instanceof UserError || (err && !msg)) throw err;
+        throw new UserError(msg ?? err?.message ?? 'bad usage');
+      })
+      .help()
+      .version()
+      .parseAsync();
+  } catch (err) {
+    if (err instanceof UserError) {
+      process.stderr.write(`dawdle: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`dawdle: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    code = 70;
+  }
+  return code;
+}
+
+process.exitCode = await main(hideBin(process.argv));

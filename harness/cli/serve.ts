@@ -1,0 +1,71 @@
+// `dawdle serve`: the reference server on its own, with the probe and the demo handlers.
+import { readFileSync } from 'node:fs';
+import type { Argv } from 'yargs';
+import { ConfigError, type ListenSpec } from '../../server-under-test/cfg.ts';
+import { demoSites } from '../../server-under-test/demo-sites.ts';
+import { startServer, ServerStartError } from '../../server-under-test/server.ts';
+import { UserError } from './exit-codes.ts';
+
+export function serveCommand(y: Argv) {
+  return y.command(
+    'serve',
+    'run the reference server (HTTP, and HTTPS with --tls) with the probe endpoints',
+    (a) =>
+      a
+        .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
+        .option('port', { type: 'number', default: 8080, describe: 'HTTP port (0: any free port)' })
+        .option('tls', { type: 'boolean', default: false, describe: 'also serve HTTPS' })
+        .option('tls-port', { type: 'number', default: 8443, describe: 'HTTPS port (0: any free port)' })
+        .option('cert', { type: 'string', describe: 'PEM certificate file (default: self-signed, generated)' })
+        .option('key', { type: 'string', describe: 'PEM private key file (with --cert)' })
+        .option('threads', { type: 'number', default: 1, describe: 'HTTP worker threads (1 on Node 20)' })
+        .option('probe', { type: 'boolean', default: true, describe: 'mount the probe endpoints (--no-probe to leave them out)' })
+        .option('send-window', { type: 'number', describe: 'default_send_window in bytes (default 1048576)' })
+        .option('send-timeout', { type: 'number', describe: 'default_send_timeout in seconds (default 30)' })
+        .check((argv) => {
+          if ((argv.cert === undefined) !== (argv.key === undefined)) throw new Error('--cert and --key go together');
+          return true;
+        }),
+    async (argv) => {
+      const listen: ListenSpec[] = [{ host: argv.host, port: argv.port }];
+      if (argv.tls) {
+        let tls: ListenSpec['tls'] = true;
+        if (argv.cert && argv.key) {
+          try {
+            tls = { cert: readFileSync(argv.cert, 'utf8'), key: readFileSync(argv.key, 'utf8') };
+          } catch (err) {
+            throw new UserError(`cannot read certificate or key: ${(err as Error).message}`);
+          }
+        }
+        listen.push({ host: argv.host, port: argv['tls-port'], tls });
+      }
+      let server;
+      try {
+        server = await startServer({
+          listen,
+          threads: argv.threads as 1,
+          probe: argv.probe,
+          sites: demoSites(),
+          ...(argv['send-window'] !== undefined ? { default_send_window: argv['send-window'] } : {}),
+          ...(argv['send-timeout'] !== undefined ? { default_send_timeout: argv['send-timeout'] } : {}),
+        });
+      } catch (err) {
+        if (err instanceof ConfigError) throw new UserError(err.problems.join('; '));
+        if (err instanceof ServerStartError) throw new UserError(err.message);
+        throw err;
+      }
+      for (const a of server.addresses) process.stdout.write(`listening on ${a.url}\n`);
+      if (argv.probe) process.stdout.write(`probe: ${server.addresses[0]!.url}/__probe/info\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (sig: string): void => {
+          process.stdout.write(`${sig}: shutting down (in-flight handlers are cancelled)\n`);
+          resolve();
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+      await server.close();
+      process.stdout.write('stopped\n');
+    },
+  );
+}
