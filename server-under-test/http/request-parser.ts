@@ -93,12 +93,7 @@ export class RequestParser {
         continue;
       }
       if (st.s === 'length') {
-        if (this.#buf.length === 0) return out;
-        const take = Math.min(st.remaining, this.#buf.length);
-        st.parts.push(this.#buf.subarray(0, take));
-        this.#buf = this.#buf.subarray(take);
-        st.remaining -= take;
-        if (st.remaining > 0) return out;
+        if (!this.#takeBody(st)) return out;
         st.req.body = Buffer.concat(st.parts);
         out.push(st.req);
         this.#state = { s: 'head' };
@@ -135,14 +130,18 @@ export class RequestParser {
         continue;
       }
       // chunk-data
-      if (this.#buf.length === 0) return out;
-      const take = Math.min(st.remaining, this.#buf.length);
-      st.parts.push(this.#buf.subarray(0, take));
-      this.#buf = this.#buf.subarray(take);
-      st.remaining -= take;
-      if (st.remaining > 0) return out;
+      if (!this.#takeBody(st)) return out;
       this.#state = { s: 'chunk-crlf', req: st.req, parts: st.parts, total: st.total };
     }
+  }
+
+  /** Moves up to `st.remaining` buffered bytes into `st.parts`; true once none remain. */
+  #takeBody(st: { parts: Buffer[]; remaining: number }): boolean {
+    const take = Math.min(st.remaining, this.#buf.length);
+    st.parts.push(this.#buf.subarray(0, take));
+    this.#buf = this.#buf.subarray(take);
+    st.remaining -= take;
+    return st.remaining === 0;
   }
 
   #parseHead(text: string): ParsedRequest {

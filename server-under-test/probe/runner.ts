@@ -4,7 +4,7 @@ import {
   makePattern, type Journal, type JournalEntry, type Op, type Script, type SendStats as WireStats,
 } from '../../protocol/index.ts';
 import type { Io, SendStats } from '../tx/io.ts';
-import { bodyBytesSent, cancelled, headersWereSent, type SendResult } from '../tx/send-result.ts';
+import { bodyBytesSent, cancelled, headersWereSent } from '../tx/send-result.ts';
 import type { Request } from '../tx/types.ts';
 
 function wireStats(s: SendStats): WireStats {
@@ -74,10 +74,9 @@ export async function runScript(o: RunOptions): Promise<Journal> {
     const t0 = now();
     let entry: JournalEntry;
     lastTimedOut = false;
-    const resultOf = (r: SendResult | null) => r;
     switch (op.op) {
       case 'write_header': {
-        const r = resultOf(await io.writeHeader(op.status, op.headers ?? {}, op.timeout));
+        const r = await io.writeHeader(op.status, op.headers ?? {}, op.timeout);
         lastTimedOut = r !== null && !cancelled(r);
         entry = {
           i: 0, op: 'write_header', status: op.status, ...(op.timeout !== undefined ? { timeout: op.timeout } : {}), t0, t1: now(),

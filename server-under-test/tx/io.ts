@@ -207,7 +207,7 @@ export class Io {
     const deadline = performance.now() + t * 1000;
     let off = 0;
     for (;;) {
-      if (this.#cancelled) return this.#partial(start, len, off, wseq, true);
+      if (this.#cancelled) return this.#partial(start, len, off, true);
       const window = this.sendWindow ?? this.defaults.sendWindow;
       const room = window - (this.#accepted - this.#sent);
       if (room > 0) {
@@ -221,13 +221,13 @@ export class Io {
       }
       if ((await this.#sleep(deadline)) === 'timeout') {
         await this.#withdraw(wseq);
-        return this.#partial(start, len, off, wseq, this.#cancelled);
+        return this.#partial(start, len, off, this.#cancelled);
       }
     }
   }
 
   /** Settles a write that did not get its whole body out: `current` drops by what was withdrawn. */
-  #partial(start: number, len: number, accepted: number, _wseq: number, cancelled: boolean): SendResult {
+  #partial(start: number, len: number, accepted: number, cancelled: boolean): SendResult {
     const bbs = Math.max(0, Math.min(this.#sent - start, accepted));
     this.#current -= len - bbs;
     this.#accepted = start + bbs;
