@@ -25,7 +25,18 @@ export const WriteHeaderOp = z.strictObject({
   timeout: Seconds.optional(),
 });
 export const WriteOp = z.strictObject({ op: z.literal('write'), bytes: ByteCount, timeout: Seconds.optional() });
-export const WaitOp = z.strictObject({ op: z.literal('wait'), pos: z.number().int().safe(), timeout: Seconds.optional() });
+/**
+ * `pos` is passed to wait() as given, unless `relative_to` is "current": then the handler calls
+ * wait(current + pos) with `current` read just before the call (e.g. pos -1000 = "until all but
+ * the last 1000 bytes written so far are sent"), since a script cannot know absolute positions
+ * that depend on the target's buffers. The journal records the position actually passed.
+ */
+export const WaitOp = z.strictObject({
+  op: z.literal('wait'),
+  pos: z.number().int().safe(),
+  relative_to: z.literal('current').optional(),
+  timeout: Seconds.optional(),
+});
 export const StatsOp = z.strictObject({ op: z.literal('stats') });
 export const SleepOp = z.strictObject({ op: z.literal('sleep'), seconds: Seconds.max(3600) });
 export const SetOp = z.strictObject({

@@ -88,6 +88,7 @@ export function createProbe(o: ProbeOptions): Site {
     const journal = await runScript({
       id, script: s.script, req, io, defaults: o.defaults, maxRunMs: o.limits.max_run_seconds * 1000,
       cancelIo: () => io.cancel(),
+      onJournal: (live) => { s.journal = live; },
     });
     s.journal = journal;
     s.state = 'done';

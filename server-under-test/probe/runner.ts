@@ -29,6 +29,8 @@ export interface RunOptions {
   maxRunMs: number;
   /** Cancels the io (used when the run exceeds its time limit). */
   cancelIo: () => void;
+  /** Receives the journal as soon as it exists, so it can be served while the script runs. */
+  onJournal?: (journal: Journal) => void;
 }
 
 /** Runs the script to its end; never throws: an error ends the journal with reason "error". */
@@ -53,6 +55,7 @@ export async function runScript(o: RunOptions): Promise<Journal> {
     entries: [],
     samples: [],
   };
+  o.onJournal?.(journal);
 
   const sample = (): void => {
     const s = io.getSendStats();
@@ -95,10 +98,11 @@ export async function runScript(o: RunOptions): Promise<Journal> {
         break;
       }
       case 'wait': {
-        const r = await io.wait(op.pos, op.timeout);
+        const pos = op.relative_to === 'current' ? io.getSendStats().current + op.pos : op.pos;
+        const r = await io.wait(pos, op.timeout);
         lastTimedOut = r !== null && !cancelled(r);
         entry = {
-          i: 0, op: 'wait', pos: op.pos, ...(op.timeout !== undefined ? { timeout: op.timeout } : {}), t0, t1: now(),
+          i: 0, op: 'wait', pos, ...(op.timeout !== undefined ? { timeout: op.timeout } : {}), t0, t1: now(),
           result: r === null ? null : { cancelled: cancelled(r) },
         };
         break;

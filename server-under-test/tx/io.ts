@@ -159,9 +159,10 @@ export class Io {
   async #writeHeader(status: number, headers: Headers, timeout: number | undefined): Promise<SendResult | null> {
     if (this.#closed) throw new IoError('ERR_CLOSED', 'write_header() after close()');
     if (!Number.isInteger(status) || status < 100 || status > 999) throw new IoError('ERR_BAD_ARGUMENT', `bad status ${status}`);
+    // After cancellation every write*() returns at once, ignored, reporting it (CXL-05).
+    if (this.#cancelled) return new SendResult('write_header', true, false, 0);
     if (this.#head === 'pending' || this.#head === 'sent') throw new IoError('ERR_HEADERS_ALREADY_SENT', 'write_header() called twice');
     const t = this.#timeoutOf(timeout);
-    if (this.#cancelled) return new SendResult('write_header', true, false, 0);
     const flat = flattenHeaders(headers);
     const hseq = ++this.#hseq;
     this.#head = 'pending';
