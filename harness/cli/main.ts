@@ -2,12 +2,14 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT, UserError } from './exit-codes.ts';
+import { conformanceCommand } from './conformance.ts';
 import { serveCommand } from './serve.ts';
 
 export async function main(args: string[]): Promise<number> {
   let code: number = EXIT.ok;
   let y = yargs(args).scriptName('dawdle').strict().demandCommand(1, 'name a command').recommendCommands();
   y = serveCommand(y);
+  y = conformanceCommand(y);
   try {
     await y
       .fail((msg, err) => {
@@ -18,6 +20,8 @@ export async function main(args: string[]): Promise<number> {
       .help()
       .version()
       .parseAsync();
+    // A command that ends with a verdict sets process.exitCode (e.g. 1: a requirement failed).
+    if (typeof process.exitCode === 'number') code = process.exitCode;
   } catch (err) {
     if (err instanceof UserError) {
       process.stderr.write(`dawdle: ${err.message}\n`);

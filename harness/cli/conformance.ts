@@ -1,0 +1,143 @@
+// `dawdle conformance`: the verdict per requirement per transport against a target (or the
+// embedded reference server), as console lines, a summary table, JSON and JUnit.
+import type { Argv } from 'yargs';
+import { SelectionError, selectChecks } from '../conformance/catalogue.ts';
+import type { RunOptions } from '../conformance/check.ts';
+import { TargetError } from '../conformance/probe-client.ts';
+import { prepareTargets, runConformance, type PreparedTarget, type RunResult } from '../conformance/runner.ts';
+import { EMBEDDED_SERVER, ServerProcessError, startServerProcess, type ServerProcess } from '../conformance/server-process.ts';
+import { isTransportName, TRANSPORT_NAMES, type TransportName } from '../conformance/transports.ts';
+import { resultLine, summaryTable } from '../report/console.ts';
+import { environment, writeJson } from '../report/json.ts';
+import { writeJunit } from '../report/junit.ts';
+import { EXIT, UserError } from './exit-codes.ts';
+import { ProgressLine } from './progress.ts';
+import { DAWDLE_VERSION } from './version.ts';
+
+const DEFAULT_FILL = 8 * 1024 * 1024;
+
+export function conformanceCommand(y: Argv) {
+  return y.command(
+    'conformance',
+    'check a server against the requirement catalogue (default: the embedded reference server)',
+    (a) =>
+      a
+        .option('target', { type: 'string', array: true, describe: 'base URL of a server with the probe endpoints (http:// for h1, https:// for h1tls); repeatable' })
+        .option('transport', { type: 'string', array: true, describe: `transports to run (${TRANSPORT_NAMES.join(', ')}); default: every one a target offers` })
+        .option('only', { type: 'string', describe: 'requirement IDs to run, comma-separated, * wildcards (e.g. "WIN-*,TMO-01")' })
+        .option('json', { type: 'string', describe: 'write the JSON report here' })
+        .option('junit', { type: 'string', describe: 'write JUnit XML here' })
+        .option('slow', { type: 'boolean', default: false, describe: 'add checks that need real default timeouts (CFG-02 in time, ~30 s)' })
+        .option('strict', { type: 'boolean', default: false, describe: 'SHOULD-level requirements fail instead of being skipped when not met' })
+        .option('probe-prefix', { type: 'string', default: '/__probe', describe: 'where the target mounts the probe endpoints' })
+        .option('fill-bytes', { type: 'number', default: DEFAULT_FILL, describe: 'bytes written to fill a stalled client\'s path (more than its kernel buffers absorb)' })
+        .option('concurrency', { type: 'number', default: 4, describe: 'checks run in parallel (timing checks always run alone)' })
+        .check((argv) => {
+          for (const t of (argv.transport ?? []).flatMap((x) => x.split(','))) {
+            if (!isTransportName(t)) throw new Error(`--transport: unknown transport "${t}" (known: ${TRANSPORT_NAMES.join(', ')})`);
+          }
+          for (const u of argv.target ?? []) {
+            let url: URL;
+            try {
+              url = new URL(u);
+            } catch {
+              throw new Error(`--target: "${u}" is not a URL (e.g. http://127.0.0.1:8080)`);
+            }
+            if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`--target: "${u}" must be http:// or https://`);
+          }
+          if (!Number.isInteger(argv['fill-bytes']) || argv['fill-bytes'] < 65536) throw new Error('--fill-bytes must be an integer >= 65536');
+          if (!Number.isInteger(argv.concurrency) || argv.concurrency < 1 || argv.concurrency > 32) throw new Error('--concurrency must be 1..32');
+          return true;
+        }),
+    async (argv) => {
+      process.exitCode = await conformance({
+        targets: argv.target ?? [],
+        transports: (argv.transport ?? []).flatMap((x) => x.split(',')) as TransportName[],
+        only: argv.only,
+        json: argv.json,
+        junit: argv.junit,
+        options: { slow: argv.slow, strict: argv.strict, fillBytes: argv['fill-bytes'] },
+        prefix: argv['probe-prefix'],
+        concurrency: argv.concurrency,
+      });
+    },
+  );
+}
+
+interface ConformanceArgs {
+  targets: string[];
+  transports: TransportName[];
+  only: string | undefined;
+  json: string | undefined;
+  junit: string | undefined;
+  options: RunOptions;
+  prefix: string;
+  concurrency: number;
+}
+
+async function conformance(a: ConformanceArgs): Promise<number> {
+  try {
+    selectChecks(a.only);
+  } catch (err) {
+    if (err instanceof SelectionError) throw new UserError(err.message);
+    throw err;
+  }
+  const interactive = process.stdout.isTTY === true && process.env.CI !== 'true';
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(EXIT.interrupted);
+    process.stderr.write('\ninterrupted: finishing what is running and writing partial results (again to quit at once)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let embedded: ServerProcess | null = null;
+  let prepared: PreparedTarget[];
+  try {
+    let urls = a.targets;
+    if (urls.length === 0) {
+      try {
+        embedded = await startServerProcess(EMBEDDED_SERVER);
+      } catch (err) {
+        if (err instanceof ServerProcessError) throw new UserError(`cannot start the embedded reference server: ${err.message}`);
+        throw err;
+      }
+      urls = [embedded.http, ...(embedded.https ? [embedded.https] : [])];
+      process.stdout.write(`embedded reference server: ${urls.join(' ')}\n`);
+    }
+    try {
+      prepared = await prepareTargets(urls, a.prefix);
+    } catch (err) {
+      if (err instanceof TargetError) throw new UserError(err.message);
+      throw err;
+    }
+    for (const p of prepared) {
+      process.stdout.write(`target ${p.transport.url} (${p.transport.name}): ${p.info.server}, features ${p.info.features.join(' ')}\n`);
+    }
+    const progress = new ProgressLine(interactive);
+    const result: RunResult = await runConformance({
+      targets: urls, ...(a.transports.length > 0 ? { transports: a.transports } : {}), only: a.only, options: a.options,
+      concurrency: a.concurrency, signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'check-start') progress.update(`running ${e.transport} ${e.id}`);
+        if (e.type === 'check-done') progress.print(`${resultLine(e.result, { color: interactive })}`, `[${e.done}/${e.total}]`);
+      },
+    }, prepared);
+    progress.clear();
+    for (const p of prepared) await p.probe.close();
+    process.stdout.write(`\n${summaryTable(result, { color: interactive })}\n`);
+    const env = environment(DAWDLE_VERSION, ['dawdle', ...process.argv.slice(2)]);
+    if (a.json) writeJson(a.json, result, env);
+    if (a.junit) writeJunit(a.junit, result);
+    for (const f of [a.json, a.junit].filter(Boolean)) process.stdout.write(`wrote ${f}\n`);
+    if (result.interrupted) return EXIT.interrupted;
+    return result.results.some((r) => r.verdict.status === 'fail') ? EXIT.fail : EXIT.ok;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (embedded) await embedded.stop();
+  }
+}

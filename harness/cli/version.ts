@@ -1,0 +1,6 @@
+// dawdle's version, from package.json (one source).
+import { readFileSync } from 'node:fs';
+
+export const DAWDLE_VERSION: string = (JSON.parse(
+  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+) as { version: string }).version;

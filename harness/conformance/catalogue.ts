@@ -1,0 +1,44 @@
+// Every check, in catalogue order, and selection by ID patterns (--only "WIN-*,TMO-01").
+import type { Check } from './check.ts';
+import { cfgChecks } from './checks/cfg.ts';
+import { cxlChecks } from './checks/cxl.ts';
+import { pwrChecks } from './checks/pwr.ts';
+import { resChecks } from './checks/res.ts';
+import { stsChecks } from './checks/sts.ts';
+import { tmoChecks } from './checks/tmo.ts';
+import { waiChecks } from './checks/wai.ts';
+import { winChecks } from './checks/win.ts';
+
+export const CHECKS: readonly Check[] = [
+  ...cfgChecks, ...winChecks, ...tmoChecks, ...cxlChecks, ...resChecks, ...pwrChecks, ...stsChecks, ...waiChecks,
+];
+
+/** Requirements of the catalogue this suite does not check on HTTP/1.1, and why. */
+export const NOT_ON_H1: Readonly<Record<string, string>> = {
+  'CXL-06': 'HTTP/2 only (RST_STREAM)',
+  'PWR-04': 'HTTP/2 only (DATA frames)',
+  'H2-01': 'HTTP/2 only', 'H2-02': 'HTTP/2 only', 'H2-03': 'HTTP/2 only',
+};
+
+export class SelectionError extends Error {
+  readonly code = 'ERR_SELECTION';
+}
+
+/**
+ * The checks whose ID matches one of the comma-separated patterns (`*` = any characters, case
+ * insensitive). A pattern that matches nothing is an error that lists the known IDs.
+ */
+export function selectChecks(only: string | undefined, all: readonly Check[] = CHECKS): Check[] {
+  if (only === undefined || only.trim() === '') return [...all];
+  const patterns = only.split(',').map((p) => p.trim()).filter(Boolean);
+  const chosen = new Set<Check>();
+  for (const p of patterns) {
+    const re = new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
+    const hits = all.filter((c) => re.test(c.id));
+    if (hits.length === 0) {
+      throw new SelectionError(`--only: "${p}" matches no check (known: ${all.map((c) => c.id).join(', ')})`);
+    }
+    hits.forEach((c) => chosen.add(c));
+  }
+  return all.filter((c) => chosen.has(c));
+}

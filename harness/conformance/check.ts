@@ -1,0 +1,60 @@
+// The Check seam: one catalogue requirement = data (id, level, text, interpretations, what the
+// target must claim) + run(ctx) returning a Verdict. Checks build probe scripts through shared
+// scenarios and judge with shared verifiers; they print nothing.
+import type { Feature, Info } from '../../protocol/index.ts';
+import type { ProbeClient } from './probe-client.ts';
+import type { TransportName, Transport } from './transports.ts';
+import type { Verdict } from './verdict.ts';
+import type { ScenarioRun } from './probe-run.ts';
+
+export type Level = 'MUST' | 'SHOULD';
+export type Interpretation = 'I-1' | 'I-2' | 'I-3' | 'I-4' | 'I-5';
+
+export interface RunOptions {
+  /** SHOULD-level checks fail (instead of being skipped) when the target does not meet them. */
+  strict: boolean;
+  /** Add checks that need real default timeouts (CFG-02 in time: ~30 s). */
+  slow: boolean;
+  /**
+   * Body bytes a check writes to a stalled client to fill the path (kernel buffers) before the
+   * send window can matter. A stalled loopback client absorbs ~3.9 MB here; the default doubles it.
+   */
+  fillBytes: number;
+}
+
+export interface CheckContext {
+  readonly transport: Transport;
+  readonly probe: ProbeClient;
+  readonly info: Info;
+  readonly options: RunOptions;
+  /** Runs `scenario` once per transport and shares its record among the checks that judge it. */
+  scenario<T extends ScenarioRun>(key: string, scenario: (ctx: CheckContext) => Promise<T>): Promise<T>;
+  /** Aborted when the run is interrupted or over its time budget. */
+  readonly signal: AbortSignal;
+}
+
+export interface Check {
+  /** Catalogue ID, e.g. "WIN-01". */
+  id: string;
+  /** Requirement group: the ID's prefix. */
+  group: string;
+  level: Level;
+  /** The catalogue's sentence, as the report shows it. */
+  text: string;
+  /** How this check exercises the requirement, in words a server engineer reads. */
+  method: string;
+  interpretations: Interpretation[];
+  /** Skipped when the target's /info does not list every one of these. */
+  features: Feature[];
+  /** Transports it applies to (default: every HTTP/1.1 transport). */
+  transports?: TransportName[];
+  /** Runs alone: its verdict depends on timing that parallel load could disturb. */
+  exclusive?: boolean;
+  /** Needs `--slow`. */
+  slow?: boolean;
+  run(ctx: CheckContext): Promise<Verdict>;
+}
+
+export function groupOf(id: string): string {
+  return id.split('-')[0]!;
+}

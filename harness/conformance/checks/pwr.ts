@@ -1,0 +1,66 @@
+// PWR: partial writes on the wire.
+import type { Check } from '../check.ts';
+import { contentLength, PARTIAL, partialWrites } from '../scenarios/partial.ts';
+import { fail, firstFailure, pass } from '../verdict.ts';
+import { describeWrite, fmtBytes, isNil, matchWire, writeEntry } from '../verifiers.ts';
+import { sentWrites } from '../../../protocol/index.ts';
+
+export const pwrChecks: Check[] = [
+  {
+    id: 'PWR-01', group: 'PWR', level: 'MUST', interpretations: ['I-2', 'I-3'], features: ['send_timeout'],
+    text: 'For every write k, the client receives exactly `body_bytes_sent(r_k)` bytes of it (all of it when `r_k` is nil), in order, byte-exact against the generated pattern: nothing from the withdrawn tail, nothing duplicated, nothing missing in the middle.',
+    method: 'Window 64 KiB, stalled client: a fill and two writes time out (one of them with bytes accepted into the window but not sent), one fits; then the client reads and two more writes follow. The body received is compared byte by byte with the journal.',
+    async run(ctx) {
+      const r = await ctx.scenario('partial-writes', partialWrites);
+      const j = r.journals[0]!;
+      const m = matchWire(j, r.bodies[0] ?? Buffer.alloc(0));
+      const evidence = { journal_sent: m.expectedBytes, client_received: m.receivedBytes, writes: sentWrites(j).map((w) => `${w.sent}/${w.bytes}`).join(' ') };
+      return m.ok ? pass(evidence) : fail('the client receives exactly the sent prefix of every write, in order', m.problem!, evidence);
+    },
+  },
+  {
+    id: 'PWR-02', group: 'PWR', level: 'MUST', interpretations: ['I-2'], features: ['send_timeout'],
+    text: 'After a partial write the response framing stays valid: chunked encoding still parses; a response with a declared Content-Length that can no longer be honoured ends by closing the connection, never by padding or by desynchronising the next response on a keep-alive connection.',
+    method: 'The partial-write run (no Content-Length) must end as a complete response. A second run declares a Content-Length, times out partially, and has another request pipelined behind it: the first response must end with the connection closing after exactly the sent bytes.',
+    async run(ctx) {
+      const p = await ctx.scenario('partial-writes', partialWrites);
+      const c = await ctx.scenario('content-length', contentLength);
+      const pr = p.responses[0];
+      const cr = c.responses[0];
+      const cj = c.journals[0]!;
+      const fillW = writeEntry(cj, 1);
+      const cm = matchWire({ entries: cj.entries }, c.bodies[0] ?? Buffer.alloc(0));
+      const evidence = {
+        unsized_framing: pr?.framing ?? 'none', unsized_end: pr?.completion ?? 'none',
+        sized_declared: cr?.contentLength ?? 'none', sized_end: cr?.completion ?? 'none', sized_received: cr?.bodyBytes ?? 0,
+        sized_write: describeWrite(fillW), later_responses: c.responses.length - 1,
+      };
+      const unsizedOk = pr !== undefined && (pr.completion === 'complete' || (pr.framing === 'until-close' && pr.completion === 'truncated-by-close'));
+      return firstFailure([
+        { ok: unsizedOk, expected: 'the response without Content-Length still parses to its end after partial writes', actual: `${pr?.framing ?? 'no response'}: ${pr?.completion ?? ''}${pr?.error ? ` (${pr.error.message})` : ''}` },
+        { ok: !isNil(fillW), expected: 'the write under a declared Content-Length times out (stalled client)', actual: describeWrite(fillW) },
+        { ok: cr !== undefined && cr.completion === 'truncated-by-close', expected: 'the response with a broken Content-Length ends by closing the connection', actual: cr === undefined ? 'no response' : `${cr.completion}${cr.error ? ` (${cr.error.message})` : ''}` },
+        { ok: cm.ok, expected: `its body is exactly the ${fmtBytes(cm.expectedBytes)} sent (no padding, nothing of the next response)`, actual: cm.problem ?? '' },
+        { ok: c.responses.length === 1, expected: 'no response follows on that connection', actual: `${c.responses.length - 1} more` },
+      ], evidence);
+    },
+  },
+  {
+    id: 'PWR-03', group: 'PWR', level: 'MUST', interpretations: ['I-2'], features: ['send_timeout'],
+    text: 'Writes after a partial write are delivered intact.',
+    method: "In the partial-write run, every write issued after the first timed-out one is checked: nil writes arrive whole, partial ones with exactly their sent prefix.",
+    async run(ctx) {
+      const r = await ctx.scenario('partial-writes', partialWrites);
+      const j = r.journals[0]!;
+      const first = writeEntry(j, PARTIAL.fill);
+      const m = matchWire(j, r.bodies[0] ?? Buffer.alloc(0));
+      const firstK = first.k;
+      const afterBad = m.ok ? false : sentWrites(j)[m.badWrite]!.k > firstK;
+      const evidence = { first_partial: describeWrite(first), later_writes: sentWrites(j).filter((w) => w.k > firstK).length };
+      if (isNil(first)) return fail('the first write times out partially (stalled client)', describeWrite(first), evidence);
+      if (afterBad) return fail('the writes after the partial write arrive intact', m.problem!, evidence);
+      if (!m.ok) return fail('the bytes up to the end of the partial write are right, so the later ones can be judged', m.problem!, evidence);
+      return pass(evidence);
+    },
+  },
+];

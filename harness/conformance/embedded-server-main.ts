@@ -1,0 +1,21 @@
+// The embedded reference server of `dawdle conformance` (run as a child process by
+// server-process.ts): HTTP and HTTPS on 127.0.0.1, ephemeral ports, probe on.
+import { startServer } from '../../server-under-test/server.ts';
+
+const server = await startServer(
+  { listen: [{ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0, tls: true }], probe: true },
+  { onHandlerError: () => {} },
+);
+const http = server.addresses.find((a) => !a.tls)!.url;
+const https = server.addresses.find((a) => a.tls)!.url;
+process.stdout.write(`${JSON.stringify({ http, https })}\n`);
+
+let stopping = false;
+const shutdown = () => {
+  if (stopping) return;
+  stopping = true;
+  server.close().then(() => process.exit(0), () => process.exit(1));
+};
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
+process.stdin.on('end', shutdown).on('error', shutdown).resume();

@@ -1,0 +1,125 @@
+// Control traffic to a target's probe endpoints (probe protocol v1): info, scripts, journals.
+// Plain undici; certificates are not verified (targets under test use self-signed ones).
+import { Agent, request } from 'undici';
+import {
+  DEFAULT_PROBE_PREFIX, Info, Journal, ProbeError, type Script,
+} from '../../protocol/index.ts';
+
+export type TargetErrorCode = 'ERR_TARGET_UNREACHABLE' | 'ERR_NOT_PROBE' | 'ERR_PROBE_REJECTED' | 'ERR_JOURNAL';
+
+/** The target cannot be used (unreachable, not a probe server) or refused a call. */
+export class TargetError extends Error {
+  constructor(readonly code: TargetErrorCode, message: string) {
+    super(message);
+  }
+}
+
+export interface ProbeClientOptions {
+  /** Base URL of the target, e.g. "http://127.0.0.1:8080". */
+  url: string;
+  prefix?: string;
+  /** Per-call timeout for control requests (long polls add their wait). */
+  timeoutMs?: number;
+}
+
+export class ProbeClient {
+  readonly url: URL;
+  readonly prefix: string;
+  private readonly agent: Agent;
+  private readonly timeoutMs: number;
+
+  constructor(o: ProbeClientOptions) {
+    this.url = new URL(o.url);
+    this.prefix = o.prefix ?? DEFAULT_PROBE_PREFIX;
+    this.timeoutMs = o.timeoutMs ?? 5000;
+    this.agent = new Agent({ connect: { rejectUnauthorized: false, timeout: this.timeoutMs }, pipelining: 1 });
+  }
+
+  /** GET {prefix}/info, validated. Unreachable or not the probe protocol: TargetError, one line. */
+  async info(): Promise<Info> {
+    const where = `${this.url.origin}${this.prefix}/info`;
+    let status: number;
+    let text: string;
+    try {
+      ({ status, text } = await this.call('GET', '/info'));
+    } catch (err) {
+      throw new TargetError('ERR_TARGET_UNREACHABLE', `target unreachable: ${where}: ${describe(err)}`);
+    }
+    if (status !== 200) throw new TargetError('ERR_NOT_PROBE', `target does not speak the probe protocol: GET ${where} returned ${status}`);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new TargetError('ERR_NOT_PROBE', `target does not speak the probe protocol: GET ${where} did not return JSON`);
+    }
+    const r = Info.safeParse(json);
+    if (!r.success) {
+      const i = r.error.issues[0]!;
+      throw new TargetError('ERR_NOT_PROBE', `target does not speak probe protocol v1: ${where}: ${i.path.join('.') || '(body)'}: ${i.message}`);
+    }
+    return r.data;
+  }
+
+  /** PUT {prefix}/scripts/{id}; a refusal is a TargetError with the target's message and path. */
+  async putScript(id: string, script: Script): Promise<void> {
+    const { status, text } = await this.call('PUT', `/scripts/${id}`, JSON.stringify(script));
+    if (status === 200 || status === 201) return;
+    const e = ProbeError.safeParse(safeJson(text));
+    const why = e.success ? `${e.data.error}${e.data.path ? ` (at ${e.data.path})` : ''}` : text.slice(0, 200);
+    throw new TargetError('ERR_PROBE_REJECTED', `target refused script ${id}: ${status} ${why}`);
+  }
+
+  /** GET {prefix}/journal/{id}?wait=S: the journal, done or as far as it got. */
+  async journal(id: string, waitSeconds = 0): Promise<Journal> {
+    const { status, text } = await this.call('GET', `/journal/${id}?wait=${waitSeconds}`, undefined, waitSeconds * 1000);
+    if (status !== 200) throw new TargetError('ERR_JOURNAL', `journal ${id}: ${status} ${text.slice(0, 200)}`);
+    const r = Journal.safeParse(safeJson(text));
+    if (!r.success) {
+      const i = r.error.issues[0]!;
+      throw new TargetError('ERR_JOURNAL', `journal ${id} does not match protocol v1: ${i.path.join('.')}: ${i.message}`);
+    }
+    return r.data;
+  }
+
+  /** Polls the journal of a running script until `until(journal)` holds (or it is done). */
+  async pollJournal(id: string, until: (j: Journal) => boolean, timeoutMs: number, periodMs = 20): Promise<Journal> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const j = await this.journal(id);
+      if (until(j) || j.done) return j;
+      if (performance.now() > deadline) throw new TargetError('ERR_JOURNAL', `journal ${id}: condition not reached within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, periodMs));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  private async call(method: 'GET' | 'PUT', path: string, body?: string, extraMs = 0): Promise<{ status: number; text: string }> {
+    const r = await request(new URL(`${this.prefix}${path}`, this.url), {
+      method,
+      dispatcher: this.agent,
+      ...(body !== undefined ? { body, headers: { 'content-type': 'application/json' } } : {}),
+      headersTimeout: this.timeoutMs + extraMs,
+      bodyTimeout: this.timeoutMs + extraMs,
+      signal: AbortSignal.timeout(this.timeoutMs + extraMs),
+    });
+    return { status: r.statusCode, text: await r.body.text() };
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+function describe(err: unknown): string {
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e.cause?.code ?? e.code;
+  const msg = e.cause?.message ?? e.message ?? String(err);
+  return code && !msg.includes(code) ? `${code} ${msg}` : msg;
+}

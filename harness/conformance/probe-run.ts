@@ -1,0 +1,111 @@
+// Runs probe scripts over one client-simulator connection and collects both sides: the handler's
+// journals (what every io call returned, when) and the client's wire record (timeline, parsed
+// responses, body bytes). Several scripts = several pipelined requests on the same connection.
+import { randomBytes } from 'node:crypto';
+import type { Journal, Script } from '../../protocol/index.ts';
+import type { H1Connection, ParsedResponse, ReadBehaviour, TimelineEvent } from '../clients/index.ts';
+import type { CheckContext } from './check.ts';
+
+/** Everything a scenario observed, for verdicts and for reports. */
+export interface ScenarioRun {
+  scenario: string;
+  transport: string;
+  ids: string[];
+  scripts: Script[];
+  journals: Journal[];
+  timeline: TimelineEvent[];
+  /** Parsed responses (bodies kept separately in `bodies`). */
+  responses: Array<Omit<ParsedResponse, 'body'>>;
+  /** Body bytes of each response as received (de-chunked). Not serialised into reports. */
+  bodies: Buffer[];
+  /** Client-side facts a scenario adds (e.g. when it resumed reading). Unix ms or counts. */
+  marks: Record<string, number>;
+}
+
+/** What a scenario's choreography can do while its scripts run. */
+export interface LiveRun {
+  conn: H1Connection;
+  ids: string[];
+  marks: Record<string, number>;
+  /** Resolves once script `n`'s journal (polled while it runs) satisfies `until`. */
+  untilJournal(n: number, until: (j: Journal) => boolean, timeoutMs?: number): Promise<Journal>;
+  /** Resolves once script `n` has at least `count` journal entries. */
+  untilEntries(n: number, count: number, timeoutMs?: number): Promise<Journal>;
+}
+
+export interface ProbeRunOptions {
+  scenario: string;
+  scripts: Script[];
+  /** How the client reads from the start. */
+  behaviour: ReadBehaviour;
+  /** Client choreography once the requests are sent (resume reading, close, reset ...). */
+  drive?: (live: LiveRun) => Promise<void>;
+  /**
+   * Indexes of scripts that may legitimately never run or finish (e.g. a pipelined request on a
+   * connection the server must close): their journal is fetched as far as it got.
+   */
+  optional?: number[];
+  /** Longest a script may run (journal long-poll), seconds. */
+  maxSeconds?: number;
+  /** After the journals are done: how long to let the last response finish arriving. */
+  settleMs?: number;
+}
+
+const STORE_CAP = 64 * 1024 * 1024;
+
+function scriptId(scenario: string, transport: string): string {
+  return `dw-${scenario}-${transport}-${randomBytes(5).toString('hex')}`.slice(0, 64);
+}
+
+export async function runProbe(ctx: CheckContext, o: ProbeRunOptions): Promise<ScenarioRun> {
+  const ids = o.scripts.map(() => scriptId(o.scenario, ctx.transport.name));
+  for (let n = 0; n < ids.length; n++) await ctx.probe.putScript(ids[n]!, o.scripts[n]!);
+  const conn = await ctx.transport.open({ behaviour: o.behaviour, storeBodyCap: STORE_CAP });
+  const marks: Record<string, number> = {};
+  const maxMs = (o.maxSeconds ?? 30) * 1000;
+  try {
+    for (const id of ids) conn.send({ method: 'GET', path: `${ctx.probe.prefix}/run/${id}` });
+    const live: LiveRun = {
+      conn, ids, marks,
+      untilJournal: (n, until, timeoutMs = maxMs) => ctx.probe.pollJournal(ids[n]!, until, timeoutMs),
+      untilEntries: (n, count, timeoutMs = maxMs) => ctx.probe.pollJournal(ids[n]!, (j) => j.entries.length >= count, timeoutMs),
+    };
+    if (o.drive) await o.drive(live);
+    const journals: Journal[] = [];
+    for (let n = 0; n < ids.length; n++) {
+      const optional = o.optional?.includes(n) ?? false;
+      const j = await ctx.probe.journal(ids[n]!, optional ? 2 : (o.maxSeconds ?? 30));
+      if (!j.done && !optional) throw new Error(`script ${ids[n]} did not finish within ${o.maxSeconds ?? 30} s`);
+      journals.push(j);
+    }
+    await settle(conn, ids.length, o.settleMs ?? 2000);
+    return {
+      scenario: o.scenario,
+      transport: ctx.transport.name,
+      ids,
+      scripts: o.scripts,
+      journals,
+      timeline: conn.timeline,
+      responses: conn.responses.map(({ body: _body, ...rest }) => ({ ...rest })),
+      bodies: conn.responses.map((r) => Buffer.concat(r.body)),
+      marks,
+    };
+  } finally {
+    conn.destroy();
+  }
+}
+
+/** Lets the responses finish arriving (if the client still reads), at most `ms`. */
+async function settle(conn: H1Connection, count: number, ms: number): Promise<void> {
+  if (conn.closed || conn.paused) return;
+  const deadline = performance.now() + ms;
+  for (let i = 0; i < count; i++) {
+    const left = deadline - performance.now();
+    if (left <= 0) return;
+    try {
+      await conn.waitForResponse(i, left);
+    } catch {
+      return; // closed, or cannot arrive: the record says what happened
+    }
+  }
+}

@@ -1,0 +1,226 @@
+// The conformance runner: the matrix check x transport against one target. Returns data and
+// emits progress events; prints nothing. Checks that judge timing run first, one at a time; the
+// others run in parallel (they judge orders and byte counts, which load cannot change).
+import type { Info } from '../../protocol/index.ts';
+import { CHECKS, selectChecks } from './catalogue.ts';
+import type { Check, CheckContext, RunOptions } from './check.ts';
+import { ProbeClient } from './probe-client.ts';
+import type { ScenarioRun } from './probe-run.ts';
+import { transportFor, type Transport, type TransportName, TRANSPORT_NAMES } from './transports.ts';
+import { fail, skip, type Verdict } from './verdict.ts';
+
+export const RESULT_SCHEMA = 'dawdle.conformance/1';
+
+export interface CheckResult {
+  id: string;
+  group: string;
+  level: Check['level'];
+  transport: TransportName;
+  text: string;
+  method: string;
+  interpretations: string[];
+  verdict: Verdict;
+  /** Scenario runs (keys into RunResult.scenarios[transport]) the verdict was judged on. */
+  scenarios: string[];
+  startedAt: number;
+  durationMs: number;
+}
+
+/** A scenario run as reports keep it: everything but the body bytes. */
+export type ScenarioRecord = Omit<ScenarioRun, 'bodies'> & { bodyBytes: number[] };
+
+export interface TargetRecord {
+  transport: TransportName;
+  url: string;
+  info: Info;
+}
+
+export interface RunResult {
+  schema: typeof RESULT_SCHEMA;
+  startedAt: string;
+  durationMs: number;
+  interrupted: boolean;
+  options: RunOptions;
+  targets: TargetRecord[];
+  results: CheckResult[];
+  scenarios: Partial<Record<TransportName, Record<string, ScenarioRecord>>>;
+}
+
+export type RunEvent =
+  | { type: 'start'; total: number; transports: TransportName[] }
+  | { type: 'check-start'; id: string; transport: TransportName }
+  | { type: 'check-done'; result: CheckResult; done: number; total: number };
+
+export interface RunConfig {
+  /** Target base URLs: http:// gives h1, https:// gives h1tls. */
+  targets: string[];
+  /** Transports to run (default: every transport a target offers). */
+  transports?: TransportName[];
+  only?: string;
+  options: RunOptions;
+  probePrefix?: string;
+  concurrency?: number;
+  checkTimeoutMs?: number;
+  signal?: AbortSignal;
+  onEvent?: (e: RunEvent) => void;
+  checks?: readonly Check[];
+}
+
+export interface PreparedTarget {
+  transport: Transport;
+  probe: ProbeClient;
+  info: Info;
+}
+
+/** Connects to every target and reads its /info; throws TargetError (one line) when one is unusable. */
+export async function prepareTargets(urls: string[], prefix?: string): Promise<PreparedTarget[]> {
+  const out: PreparedTarget[] = [];
+  for (const url of urls) {
+    const transport = transportFor(url);
+    const probe = new ProbeClient({ url, ...(prefix !== undefined ? { prefix } : {}) });
+    try {
+      out.push({ transport, probe, info: await probe.info() });
+    } catch (err) {
+      await probe.close();
+      for (const p of out) await p.probe.close();
+      throw err;
+    }
+  }
+  return out;
+}
+
+export async function runConformance(cfg: RunConfig, prepared?: PreparedTarget[]): Promise<RunResult> {
+  const started = Date.now();
+  const t0 = performance.now();
+  const targets = prepared ?? (await prepareTargets(cfg.targets, cfg.probePrefix));
+  const checks = selectChecks(cfg.only, cfg.checks ?? CHECKS);
+  const offered = new Map(targets.map((t) => [t.transport.name, t] as const));
+  const wanted = cfg.transports ?? TRANSPORT_NAMES.filter((n) => offered.has(n));
+  const signal = cfg.signal ?? new AbortController().signal;
+  const result: RunResult = {
+    schema: RESULT_SCHEMA, startedAt: new Date(started).toISOString(), durationMs: 0, interrupted: false,
+    options: cfg.options, targets: targets.map((t) => ({ transport: t.transport.name, url: t.transport.url, info: t.info })),
+    results: [], scenarios: {},
+  };
+  const total = wanted.length * checks.length;
+  cfg.onEvent?.({ type: 'start', total, transports: wanted });
+  const record = (r: CheckResult) => {
+    result.results.push(r);
+    cfg.onEvent?.({ type: 'check-done', result: r, done: result.results.length, total });
+  };
+
+  try {
+    for (const name of wanted) {
+      const target = offered.get(name);
+      const pending: Check[] = [];
+      for (const c of checks) {
+        const why = target === undefined
+          ? `no target for transport ${name} (give an ${name === 'h1tls' ? 'https' : 'http'}:// --target)`
+          : precondition(c, target.info, cfg.options, name);
+        if (why !== null) record(resultOf(c, name, skip(why), [], performance.now()));
+        else pending.push(c);
+      }
+      if (target === undefined) continue;
+      const memo = new Map<string, Promise<ScenarioRun>>();
+      const scenarios: Record<string, ScenarioRecord> = (result.scenarios[name] = {});
+      const runOne = (c: Check) => runCheck(c, target, cfg, memo, scenarios, signal);
+      for (const c of pending.filter((x) => x.exclusive)) {
+        if (signal.aborted) break;
+        record(await runOne(c));
+      }
+      await pool(pending.filter((x) => !x.exclusive), cfg.concurrency ?? 4, async (c) => {
+        if (!signal.aborted) record(await runOne(c));
+      });
+      if (signal.aborted) break;
+    }
+  } finally {
+    if (signal.aborted) {
+      result.interrupted = true;
+      const done = new Set(result.results.map((r) => `${r.transport} ${r.id}`));
+      for (const name of wanted) {
+        for (const c of checks) if (!done.has(`${name} ${c.id}`)) record(resultOf(c, name, skip('interrupted before it ran'), [], performance.now()));
+      }
+    }
+    // Catalogue order within each transport, whatever order the checks finished in.
+    const order = new Map(checks.map((c, n) => [c.id, n] as const));
+    result.results.sort((a, b) => wanted.indexOf(a.transport) - wanted.indexOf(b.transport) || order.get(a.id)! - order.get(b.id)!);
+    result.durationMs = Math.round(performance.now() - t0);
+    if (prepared === undefined) for (const t of targets) await t.probe.close();
+  }
+  return result;
+}
+
+function precondition(c: Check, info: Info, o: RunOptions, transport: TransportName): string | null {
+  if (c.transports && !c.transports.includes(transport)) return `does not apply to ${transport}`;
+  const missing = c.features.filter((f) => !info.features.includes(f));
+  if (missing.length > 0) return `target does not claim ${missing.join(', ')} in /__probe/info features`;
+  if (c.slow && !o.slow) return 'needs --slow (real default timeouts)';
+  return null;
+}
+
+async function runCheck(
+  c: Check, target: PreparedTarget, cfg: RunConfig, memo: Map<string, Promise<ScenarioRun>>,
+  scenarios: Record<string, ScenarioRecord>, signal: AbortSignal,
+): Promise<CheckResult> {
+  const start = performance.now();
+  const used: string[] = [];
+  cfg.onEvent?.({ type: 'check-start', id: c.id, transport: target.transport.name });
+  const ctx: CheckContext = {
+    transport: target.transport, probe: target.probe, info: target.info, options: cfg.options, signal,
+    scenario<T extends ScenarioRun>(key: string, run: (ctx: CheckContext) => Promise<T>): Promise<T> {
+      if (!used.includes(key)) used.push(key);
+      let p = memo.get(key);
+      if (p === undefined) {
+        p = run(ctx);
+        memo.set(key, p);
+        p.then((r) => { scenarios[key] = toRecord(r); }, () => {});
+      }
+      return p as Promise<T>;
+    },
+  };
+  const limit = cfg.checkTimeoutMs ?? 90_000;
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<Verdict>((resolve) => {
+    timer = setTimeout(() => resolve(fail('the check reaches a verdict', `no verdict within ${limit / 1000} s`)), limit);
+    onAbort = () => resolve(skip('interrupted while running'));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  let verdict: Verdict;
+  try {
+    verdict = await Promise.race([c.run(ctx), stop]);
+  } catch (err) {
+    verdict = fail('the check runs to a verdict', errorText(err), { error_code: (err as { code?: string }).code ?? null });
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
+  return resultOf(c, target.transport.name, verdict, used, start);
+}
+
+function resultOf(c: Check, transport: TransportName, verdict: Verdict, scenarios: string[], start: number): CheckResult {
+  return {
+    id: c.id, group: c.group, level: c.level, transport, text: c.text, method: c.method,
+    interpretations: [...c.interpretations], verdict, scenarios,
+    startedAt: Math.round(performance.timeOrigin + start), durationMs: Math.round(performance.now() - start),
+  };
+}
+
+function toRecord(r: ScenarioRun): ScenarioRecord {
+  const { bodies, ...rest } = r;
+  return { ...rest, bodyBytes: bodies.map((b) => b.length) };
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return `${(err as { code?: string }).code ? `${(err as { code?: string }).code}: ` : ''}${err.message}`;
+  return String(err);
+}
+
+/** Runs `work` over `items` with at most `n` at a time. */
+async function pool<T>(items: readonly T[], n: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(n, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(lanes);
+}

@@ -1,0 +1,36 @@
+// A check's verdict as a value (h2spec style): pass, fail with expected/actual and evidence, or
+// skip with the reason. Data only; reporters decide how to show it.
+
+/** Numbers and short facts that back a verdict, shown beside it in every report. */
+export type Evidence = Record<string, string | number | boolean | null>;
+
+export type Verdict =
+  | { status: 'pass'; evidence?: Evidence; note?: string }
+  | { status: 'fail'; expected: string; actual: string; evidence?: Evidence }
+  | { status: 'skip'; reason: string; evidence?: Evidence };
+
+export type VerdictStatus = Verdict['status'];
+
+export function pass(evidence?: Evidence, note?: string): Verdict {
+  return { status: 'pass', ...(evidence ? { evidence } : {}), ...(note ? { note } : {}) };
+}
+
+export function fail(expected: string, actual: string, evidence?: Evidence): Verdict {
+  return { status: 'fail', expected, actual, ...(evidence ? { evidence } : {}) };
+}
+
+export function skip(reason: string, evidence?: Evidence): Verdict {
+  return { status: 'skip', reason, ...(evidence ? { evidence } : {}) };
+}
+
+/**
+ * The first failing condition among `conditions`, or pass with the merged evidence. Lets a check
+ * state its requirement as a list of (holds?, expected, actual) without nested ifs.
+ */
+export function firstFailure(
+  conditions: ReadonlyArray<{ ok: boolean; expected: string; actual: string }>,
+  evidence: Evidence,
+): Verdict {
+  for (const c of conditions) if (!c.ok) return fail(c.expected, c.actual, evidence);
+  return pass(evidence);
+}

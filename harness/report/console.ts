@@ -1,0 +1,58 @@
+// Console output of a conformance run: one line per verdict as it arrives, and the summary table
+// (requirement x transport) with the failures spelled out. Text only; the CLI decides where it goes.
+import type { CheckResult, RunResult } from '../conformance/runner.ts';
+import type { TransportName } from '../conformance/transports.ts';
+
+export interface Style {
+  color: boolean;
+}
+
+const MARK = { pass: 'PASS', fail: 'FAIL', skip: 'skip' } as const;
+const COLOR = { pass: '\x1b[32m', fail: '\x1b[31m', skip: '\x1b[33m' } as const;
+const RESET = '\x1b[0m';
+
+function mark(status: keyof typeof MARK, s: Style, width = 4): string {
+  const m = MARK[status].padEnd(width);
+  return s.color ? `${COLOR[status]}${m}${RESET}` : m;
+}
+
+/** "PASS h1    WIN-01  (930 ms)" plus the reason of a skip or the gist of a failure. */
+export function resultLine(r: CheckResult, s: Style): string {
+  const v = r.verdict;
+  const base = `${mark(v.status, s)} ${r.transport.padEnd(6)} ${r.id.padEnd(7)} ${`(${r.durationMs} ms)`.padEnd(11)}`;
+  if (v.status === 'fail') return `${base} expected ${v.expected}; actual ${v.actual}`;
+  if (v.status === 'skip') return `${base} ${v.reason}`;
+  return base.trimEnd();
+}
+
+export function summaryTable(result: RunResult, s: Style): string {
+  const transports = [...new Set(result.results.map((r) => r.transport))] as TransportName[];
+  const ids = [...new Set(result.results.map((r) => r.id))];
+  const cell = new Map(result.results.map((r) => [`${r.id} ${r.transport}`, r] as const));
+  const lines: string[] = [];
+  lines.push(`${'requirement'.padEnd(12)}${transports.map((t) => t.padEnd(8)).join('')}`);
+  for (const id of ids) {
+    const row = transports.map((t) => {
+      const r = cell.get(`${id} ${t}`);
+      return r ? `${mark(r.verdict.status, s)}    ` : '-       ';
+    });
+    lines.push(`${id.padEnd(12)}${row.join('')}`);
+  }
+  const n = (st: string) => result.results.filter((r) => r.verdict.status === st).length;
+  lines.push('');
+  lines.push(`${n('pass')} passed, ${n('fail')} failed, ${n('skip')} skipped in ${(result.durationMs / 1000).toFixed(1)} s${result.interrupted ? ' (interrupted: partial results)' : ''}`);
+  const fails = result.results.filter((r) => r.verdict.status === 'fail');
+  if (fails.length > 0) {
+    lines.push('', 'Failures:');
+    for (const r of fails) {
+      const v = r.verdict as Extract<CheckResult['verdict'], { status: 'fail' }>;
+      lines.push(`  ${r.id} on ${r.transport}: ${r.text.replace(/`/g, '')}`);
+      lines.push(`    expected: ${v.expected}`);
+      lines.push(`    actual:   ${v.actual}`);
+      const ev = Object.entries(v.evidence ?? {}).map(([k, x]) => `${k}=${String(x)}`).join(', ');
+      if (ev) lines.push(`    evidence: ${ev}`);
+      if (r.interpretations.length > 0) lines.push(`    relies on: ${r.interpretations.join(', ')} (docs/interpretations.md)`);
+    }
+  }
+  return lines.join('\n');
+}
