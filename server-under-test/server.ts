@@ -1,7 +1,8 @@
-// startServer(cfg): the reference server. The HTTP worker thread owns the sockets; this (TX)
+// startServer(cfg, hooks): the reference server. The HTTP worker thread owns the sockets; this (TX)
 // thread runs handlers. They talk only through the shuttle channel.
 import { Worker } from 'node:worker_threads';
 import { resolveConfig, type ServerConfig } from './cfg.ts';
+import { FAULT_NAMES, WORKER_FAULTS, unknownFaults, type FaultName } from './faults.ts';
 import type { WorkerSetup } from './http/worker-main.ts';
 import { createProbe } from './probe/endpoints.ts';
 import { BatchingChannel } from './shuttle/channel.ts';
@@ -35,11 +36,25 @@ export class ServerStartError extends Error {
   }
 }
 
-export async function startServer(
-  cfg: ServerConfig,
-  hooks: { onHandlerError?: (err: unknown, req: Request) => void } = {},
-): Promise<RunningServer> {
+/** The second argument of startServer: things a program sets, never cfg. */
+export interface ServerHooks {
+  /** A handler threw (default: logged on stderr). */
+  onHandlerError?: (err: unknown, req: Request) => void;
+  /**
+   * TEST ONLY: bugs to inject (faults.ts), to prove the conformance harness catches them. Only
+   * settable here, never through cfg, the CLI or the probe. Unknown names: ServerStartError
+   * ERR_UNKNOWN_FAULT.
+   */
+  faults?: readonly FaultName[];
+}
+
+export async function startServer(cfg: ServerConfig, hooks: ServerHooks = {}): Promise<RunningServer> {
   const rc = resolveConfig(cfg);
+  const faults = [...new Set(hooks.faults ?? [])];
+  const unknown = unknownFaults(faults);
+  if (unknown.length > 0) {
+    throw new ServerStartError('ERR_UNKNOWN_FAULT', `unknown fault ${unknown.join(', ')} (known: ${FAULT_NAMES.join(', ')})`);
+  }
   const listen: WorkerSetup['listen'] = [];
   for (const l of rc.listen) {
     const tls = l.tls === true ? await selfSignedCert() : (l.tls ?? null);
@@ -58,6 +73,7 @@ export async function startServer(
       maxConnections: rc.max_connections,
       maxConcurrentRequests: rc.max_concurrent_requests,
     },
+    faults: faults.filter((f) => WORKER_FAULTS.includes(f)),
   };
 
   const worker = new Worker(new URL('./http/worker-entry.mjs', import.meta.url), { workerData: setup });
@@ -87,7 +103,7 @@ export async function startServer(
   const onError = hooks.onHandlerError ?? ((err: unknown, req: Request) => {
     process.stderr.write(`handler error on ${req.method} ${req.path}: ${err instanceof Error ? err.stack : String(err)}\n`);
   });
-  dispatcher = new Dispatcher(post, new Router(sites), { sendWindow: rc.default_send_window, sendTimeout: rc.default_send_timeout }, { handlerError: onError });
+  dispatcher = new Dispatcher(post, new Router(sites), { sendWindow: rc.default_send_window, sendTimeout: rc.default_send_timeout }, { handlerError: onError }, new Set(faults));
 
   const addresses = await new Promise<BoundAddress[]>((resolve, reject) => {
     onServerMessage = (m) => {

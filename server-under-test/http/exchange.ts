@@ -4,6 +4,7 @@
 // chunked by default, the handler's Content-Length if it declared one, or close-delimited for an
 // HTTP/1.0 client. Each commit of body bytes is framed on its own (one chunk per commit), so the
 // framing stays valid whatever is withdrawn later (PWR-02).
+import { NO_FAULTS, type FaultSet } from '../faults.ts';
 import { dateLine, statusLine } from './status-text.ts';
 
 export type Framing = 'chunked' | 'length' | 'close' | 'none';
@@ -41,6 +42,8 @@ export class Exchange {
     readonly version: '1.0' | '1.1',
     keepAlive: boolean,
     readonly tls: boolean,
+    /** Test-only faults (faults.ts); empty for a correct server. */
+    private readonly faults: FaultSet = NO_FAULTS,
   ) {
     this.closeAfter = !keepAlive;
   }
@@ -151,7 +154,8 @@ export class Exchange {
     else if (this.framing === 'close') this.closeAfter = true;
     else if (this.framing === 'length' && this.sent !== this.declaredLength) {
       // A declared length that can no longer be honoured: end by closing, never by padding (PWR-02).
-      this.closeAfter = true;
+      // Fault content-length-kept: the response just ends short and keep-alive goes on.
+      if (!this.faults.has('content-length-kept')) this.closeAfter = true;
     }
   }
 }

@@ -4,6 +4,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { parentPort, workerData } from 'node:worker_threads';
+import type { FaultName } from '../faults.ts';
 import { BatchingChannel } from '../shuttle/channel.ts';
 import { unreachable, type ToHttp, type ToTx } from '../shuttle/messages.ts';
 import { Connection, type ConnectionHost, type ConnectionLimits } from './connection.ts';
@@ -13,9 +14,12 @@ import type { ParsedRequest } from './request-parser.ts';
 export interface WorkerSetup {
   listen: Array<{ host: string; port: number; tls: { cert: string; key: string } | null }>;
   limits: ConnectionLimits & { maxConnections: number; maxConcurrentRequests: number };
+  /** Test-only faults the worker implements (faults.ts WORKER_FAULTS); empty for a correct server. */
+  faults: FaultName[];
 }
 
 const setup = workerData as WorkerSetup;
+const faults: ReadonlySet<FaultName> = new Set(setup.faults);
 const port = parentPort!;
 const exchanges = new Map<number, { ex: Exchange; conn: Connection }>();
 const connections = new Set<Connection>();
@@ -29,7 +33,7 @@ const host: ConnectionHost = {
   dispatch(conn: Connection, req: ParsedRequest): Exchange | null {
     if (exchanges.size >= setup.limits.maxConcurrentRequests) return null;
     const rid = nextRid++;
-    const ex = new Exchange(rid, req.method, req.version, req.keepAlive && !shuttingDown, conn.tls);
+    const ex = new Exchange(rid, req.method, req.version, req.keepAlive && !shuttingDown, conn.tls, faults);
     exchanges.set(rid, { ex, conn });
     let body: Uint8Array | null = null;
     let transfer: ArrayBuffer | undefined;
@@ -85,7 +89,8 @@ function onMessage(m: ToHttp): void {
     }
     case 'withdraw': {
       const e = exchanges.get(m.rid);
-      if (e) e.ex.withdraw(m.wseq);
+      // Fault tail-not-withdrawn: the reply claims the tail is gone, but it stays queued.
+      if (e && !faults.has('tail-not-withdrawn')) e.ex.withdraw(m.wseq);
       channel.post({ t: 'withdrawn', rid: m.rid, wseq: m.wseq, sent: e ? e.ex.sent : -1 });
       return;
     }

@@ -2,6 +2,7 @@
 // its own async "fiber", and routes "continue" / "request closed" notifications to the io they
 // belong to. A request lives here until both its handler has returned and the worker has
 // reported the exchange closed (then its shuttle is free).
+import { NO_FAULTS, type FaultSet } from '../faults.ts';
 import { unreachable, type ToHttp, type ToTx } from '../shuttle/messages.ts';
 import { Io, flattenHeaders, type IoDefaults } from './io.ts';
 import type { Router } from './router.ts';
@@ -28,6 +29,8 @@ export class Dispatcher {
     private readonly router: Router,
     private readonly defaults: IoDefaults,
     private readonly events: DispatcherEvents,
+    /** Test-only faults (faults.ts), handed to every io. */
+    private readonly faults: FaultSet = NO_FAULTS,
   ) {}
 
   /** Requests whose shuttle is alive (handler running, or response still on its way). */
@@ -84,7 +87,7 @@ export class Dispatcher {
   }
 
   #start(m: Extract<ToTx, { t: 'request' }>): void {
-    const io = new Io(m.rid, this.post, this.defaults);
+    const io = new Io(m.rid, this.post, this.defaults, this.faults);
     const a: Active = { io, handlerDone: false, wireClosed: false };
     this.#active.set(m.rid, a);
     this.#running++;

@@ -14,6 +14,7 @@
 // committed to the socket (I-3), reported back in "continue" (progress) messages. The window
 // holds bytes accepted but not yet committed; write() returns nil once its whole body is in the
 // window (I-5). Calls on one io run one after another, in the order they were made.
+import { NO_FAULTS, TIMEOUT_IGNORED_FACTOR, type FaultSet } from '../faults.ts';
 import type { ToHttp } from '../shuttle/messages.ts';
 import { SendResult } from './send-result.ts';
 import type { Headers } from './types.ts';
@@ -71,22 +72,42 @@ export class Io {
     private readonly rid: number,
     private readonly post: Post,
     private readonly defaults: IoDefaults,
+    /** Test-only faults (faults.ts); empty for a correct server. */
+    private readonly faults: FaultSet = NO_FAULTS,
   ) {}
 
   getSendStats(): SendStats {
-    return { current: this.#current, sent: this.#sent, cancelled: this.#cancelled, headersWereSent: this.#headersSent };
+    return { current: this.#current, sent: this.#reportedSent, cancelled: this.#cancelled, headersWereSent: this.#reportedHeadersSent };
   }
 
   writeHeader(status: number, headers?: Headers, timeout?: number): Promise<SendResult | null> {
-    return this.#serial(() => this.#writeHeader(status, headers ?? {}, timeout));
+    return this.#reported(this.#serial(() => this.#writeHeader(status, headers ?? {}, timeout)));
   }
 
   write(body: string | Uint8Array, timeout?: number): Promise<SendResult | null> {
-    return this.#serial(() => this.#write(body, timeout));
+    return this.#reported(this.#serial(() => this.#write(body, timeout)));
   }
 
   wait(pos: number, timeout?: number): Promise<SendResult | null> {
-    return this.#serial(() => this.#wait(pos, timeout));
+    return this.#reported(this.#serial(() => this.#wait(pos, timeout)));
+  }
+
+  // ---- test-only faults (faults.ts); each is the identity for a correct server ----
+  /** `sent` as the handler sees it; fault sent-early: bytes accepted into the window. */
+  get #reportedSent(): number {
+    return this.faults.has('sent-early') ? this.#accepted : this.#sent;
+  }
+  get #reportedHeadersSent(): boolean {
+    return this.#headersSent || this.faults.has('headers-always-sent');
+  }
+  /** A call's result as the handler gets it; fault headers-always-sent: headers_were_sent true. */
+  #reported(p: Promise<SendResult | null>): Promise<SendResult | null> {
+    if (!this.faults.has('headers-always-sent')) return p;
+    return p.then((r) => (r === null ? r : new SendResult(r.kind, r.isCancelled, true, r.bodyBytes)));
+  }
+  /** The deadline of a call with a timeout of `t` seconds; fault timeout-ignored stretches it. */
+  #deadlineOf(t: number): number {
+    return performance.now() + t * 1000 * (this.faults.has('timeout-ignored') ? TIMEOUT_IGNORED_FACTOR : 1);
   }
 
   close(): Promise<void> {
@@ -132,7 +153,7 @@ export class Io {
   /** @internal "Request closed" from the worker. */
   onClosed(cancelled: boolean, sent: number): void {
     if (sent > this.#sent) this.#sent = sent;
-    if (cancelled) this.cancel();
+    if (cancelled && !this.faults.has('cancel-unreported')) this.cancel();
     this.#wake();
   }
   /** @internal The client went away (or the server is shutting down). */
@@ -168,7 +189,7 @@ export class Io {
     this.#head = 'pending';
     this.post({ t: 'head', rid: this.rid, hseq, status, headers: flat.list });
     this.#declaredLength = flat.contentLength;
-    const deadline = performance.now() + t * 1000;
+    const deadline = this.#deadlineOf(t);
     for (;;) {
       if (this.#headersSent) return null;
       if (this.#cancelled) return new SendResult('write_header', true, false, 0);
@@ -205,11 +226,11 @@ export class Io {
     const start = this.#current;
     this.#current += len;
     const wseq = ++this.#wseq;
-    const deadline = performance.now() + t * 1000;
+    const deadline = this.#deadlineOf(t);
     let off = 0;
     for (;;) {
       if (this.#cancelled) return this.#partial(start, len, off, true);
-      const window = this.sendWindow ?? this.defaults.sendWindow;
+      const window = this.faults.has('window-ignored') ? Infinity : (this.sendWindow ?? this.defaults.sendWindow);
       const room = window - (this.#accepted - this.#sent);
       if (room > 0) {
         const n = Math.min(room, len - off);
@@ -230,17 +251,23 @@ export class Io {
   /** Settles a write that did not get its whole body out: `current` drops by what was withdrawn. */
   #partial(start: number, len: number, accepted: number, cancelled: boolean): SendResult {
     const bbs = Math.max(0, Math.min(this.#sent - start, accepted));
-    this.#current -= len - bbs;
+    if (!this.faults.has('current-not-reduced')) this.#current -= len - bbs;
     this.#accepted = start + bbs;
-    return new SendResult('write', cancelled, this.#headersSent, bbs);
+    return new SendResult('write', cancelled, this.#headersSent, this.faults.has('bbs-off-by-one') ? bbs + 1 : bbs);
   }
 
   async #wait(pos: number, timeout: number | undefined): Promise<SendResult | null> {
     if (!Number.isInteger(pos)) throw new IoError('ERR_BAD_ARGUMENT', `wait() position must be an integer, got ${pos}`);
     const t = this.#timeoutOf(timeout);
-    const deadline = performance.now() + t * 1000;
-    // I-1: pos <= 0 waits until at most -pos bytes are still in flight.
-    const met = (): boolean => (pos > 0 ? this.#sent >= pos : this.#current - this.#sent <= -pos);
+    const deadline = this.#deadlineOf(t);
+    // I-1: pos <= 0 waits until at most -pos bytes are still in flight (fault wait-literal: seed
+    // 001's literal `>=`; fault sent-early: `sent` counts accepted bytes).
+    const literal = this.faults.has('wait-literal');
+    const met = (): boolean => {
+      const sent = this.#reportedSent;
+      if (pos > 0) return sent >= pos;
+      return literal ? this.#current - sent >= -pos : this.#current - sent <= -pos;
+    };
     for (;;) {
       if (this.#cancelled) return new SendResult('wait', true, this.#headersSent, 0);
       if (met()) return null;
