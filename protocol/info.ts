@@ -3,6 +3,8 @@ import { z } from 'zod';
 
 export const FEATURES = [
   'send_window', 'send_timeout', 'wait', 'send_stats', 'cancel_detect', 'h2', 'tls', 'header_timeout',
+  /** info carries `memory.rss_bytes` of the server process (ISO-02). */
+  'memory',
 ] as const;
 export type Feature = (typeof FEATURES)[number];
 
@@ -23,6 +25,8 @@ export const Info = z.object({
   defaults: z.object({ send_window: z.number().int().positive(), send_timeout: z.number().nonnegative() }),
   active_requests: z.number().int().nonnegative(),
   limits: Limits.optional(),
+  /** With the `memory` feature: the server process's resident set size when info was served. */
+  memory: z.object({ rss_bytes: z.number().int().nonnegative() }).optional(),
 });
 export type Info = z.infer<typeof Info>;
 

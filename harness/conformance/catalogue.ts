@@ -2,6 +2,7 @@
 import type { Check } from './check.ts';
 import { cfgChecks } from './checks/cfg.ts';
 import { cxlChecks } from './checks/cxl.ts';
+import { isoChecks } from './checks/iso.ts';
 import { pwrChecks } from './checks/pwr.ts';
 import { resChecks } from './checks/res.ts';
 import { stsChecks } from './checks/sts.ts';
@@ -10,7 +11,7 @@ import { waiChecks } from './checks/wai.ts';
 import { winChecks } from './checks/win.ts';
 
 export const CHECKS: readonly Check[] = [
-  ...cfgChecks, ...winChecks, ...tmoChecks, ...cxlChecks, ...resChecks, ...pwrChecks, ...stsChecks, ...waiChecks,
+  ...cfgChecks, ...winChecks, ...tmoChecks, ...cxlChecks, ...resChecks, ...pwrChecks, ...stsChecks, ...waiChecks, ...isoChecks,
 ];
 
 /** Requirements of the catalogue this suite does not check on HTTP/1.1, and why. */

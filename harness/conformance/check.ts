@@ -50,6 +50,8 @@ export interface Check {
   transports?: TransportName[];
   /** Runs alone: its verdict depends on timing that parallel load could disturb. */
   exclusive?: boolean;
+  /** Runs after every other check of its transport (e.g. to see that nothing was left behind). */
+  last?: boolean;
   /** Needs `--slow`. */
   slow?: boolean;
   run(ctx: CheckContext): Promise<Verdict>;

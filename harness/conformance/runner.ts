@@ -128,9 +128,13 @@ export async function runConformance(cfg: RunConfig, prepared?: PreparedTarget[]
         if (signal.aborted) break;
         record(await runOne(c));
       }
-      await pool(pending.filter((x) => !x.exclusive), cfg.concurrency ?? 4, async (c) => {
+      await pool(pending.filter((x) => !x.exclusive && !x.last), cfg.concurrency ?? 4, async (c) => {
         if (!signal.aborted) record(await runOne(c));
       });
+      for (const c of pending.filter((x) => x.last && !x.exclusive)) {
+        if (signal.aborted) break;
+        record(await runOne(c));
+      }
       if (signal.aborted) break;
     }
   } finally {

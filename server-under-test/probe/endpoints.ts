@@ -45,6 +45,7 @@ export function createProbe(o: ProbeOptions): Site {
       // Not counting the info request itself.
       active_requests: Math.max(0, o.activeRequests() - 1),
       limits: o.limits,
+      memory: { rss_bytes: process.memoryUsage.rss() },
     };
     return json(200, body);
   };

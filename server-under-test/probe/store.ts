@@ -32,11 +32,22 @@ export class ScriptStore {
     this.#purge();
     const old = this.#items.get(id);
     if (old && old.state !== 'stored') return 'conflict';
-    if (!old && this.#items.size >= this.maxScripts) return 'full';
+    if (!old && this.#items.size >= this.maxScripts && !this.#evictOldestDone()) return 'full';
     let markFinished = (): void => {};
     const finished = new Promise<void>((r) => (markFinished = r));
     this.#items.set(id, { id, script, state: 'stored', journal: null, expiresAt: Date.now() + this.ttlMs, finished, markFinished });
     return old ? 'replaced' : 'created';
+  }
+
+  /** Makes room by dropping the oldest script that has finished (its journal was fetched or is stale). */
+  #evictOldestDone(): boolean {
+    for (const [id, s] of this.#items) {
+      if (s.state === 'done') {
+        this.#items.delete(id);
+        return true;
+      }
+    }
+    return false;
   }
 
   #purge(): void {

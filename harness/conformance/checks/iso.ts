@@ -1,0 +1,65 @@
+// ISO: isolation and resources.
+import type { Check } from '../check.ts';
+import { CROWD, crowd } from '../scenarios/crowd.ts';
+import { sleepMs } from '../scenarios/ops.ts';
+import { fail, firstFailure, pass, skip } from '../verdict.ts';
+import { fmtMs, KiB } from '../verifiers.ts';
+
+/**
+ * ISO-01 allows 2x the fast clients' p99; on a shared machine a p99 of ~1 ms moves by several ms
+ * from scheduling alone, so the bound is 2x or baseline + this much, whichever is larger.
+ */
+const P99_FLOOR_MS = 20;
+/** ISO-02 per stalled request: send_window + 64 KiB. */
+const MEMORY_SLACK = 64 * KiB;
+
+export const isoChecks: Check[] = [
+  {
+    id: 'ISO-01', group: 'ISO', level: 'MUST', interpretations: [], features: ['send_timeout'],
+    text: 'N stalled clients (default 200) do not slow other requests: fast-client p99 latency stays within 2x of the run without them.',
+    method: `Measures ${CROWD.fastRequests} fast requests (GET /__probe/info, ${CROWD.fastConcurrency} at a time), then opens ${CROWD.clients} clients that read nothing while their handlers write ${CROWD.piece / 1024} KiB pieces with ${CROWD.pieceTimeout} s timeouts, waits ${CROWD.settleMs / 1000} s and measures again. The loaded p99 may be 2x the baseline, or the baseline + ${P99_FLOOR_MS} ms on a fast baseline (scheduling noise).`,
+    exclusive: true,
+    async run(ctx) {
+      const r = await ctx.scenario('crowd', crowd);
+      const bound = Math.max(2 * r.baseline.p99, r.baseline.p99 + P99_FLOOR_MS);
+      const evidence = {
+        stalled_clients: r.opened, active_requests_loaded: r.activeLoaded,
+        p99_without: fmtMs(r.baseline.p99), p99_with: fmtMs(r.loaded.p99), p50_without: fmtMs(r.baseline.p50), p50_with: fmtMs(r.loaded.p50), bound: fmtMs(bound),
+      };
+      return firstFailure([
+        { ok: r.opened === CROWD.clients && r.activeLoaded >= CROWD.clients, expected: `${CROWD.clients} stalled requests active on the server`, actual: `${r.opened} opened, ${r.activeLoaded} active` },
+        { ok: r.loaded.p99 <= bound, expected: `fast-client p99 <= ${fmtMs(bound)} with ${CROWD.clients} stalled clients`, actual: fmtMs(r.loaded.p99) },
+      ], evidence);
+    },
+  },
+  {
+    id: 'ISO-02', group: 'ISO', level: 'MUST', interpretations: [], features: ['send_timeout', 'memory'],
+    text: 'Memory stays bounded: server memory growth per stalled request whose handler keeps writing with timeouts is at most `send_window + 64 KiB`.',
+    method: `During ISO-01's crowd (${CROWD.clients} stalled requests, default window), the server's resident set size from /__probe/info is compared with before: growth per request must not exceed send_window + 64 KiB.`,
+    exclusive: true,
+    async run(ctx) {
+      const r = await ctx.scenario('crowd', crowd);
+      if (r.rssBefore === null || r.rssLoaded === null) return skip('the target did not report memory.rss_bytes in /__probe/info');
+      const per = (r.rssLoaded - r.rssBefore) / Math.max(1, r.activeLoaded);
+      const bound = ctx.info.defaults.send_window + MEMORY_SLACK;
+      const evidence = { rss_before: r.rssBefore, rss_loaded: r.rssLoaded, stalled_requests: r.activeLoaded, growth_per_request: Math.round(per), bound };
+      return per <= bound ? pass(evidence) : fail(`RSS growth per stalled request <= ${bound} B (send_window + 64 KiB)`, `${Math.round(per)} B`, evidence);
+    },
+  },
+  {
+    id: 'ISO-03', group: 'ISO', level: 'MUST', interpretations: [], features: [],
+    text: 'After every client is gone, no request, fiber, shuttle or socket is left behind.',
+    method: "Runs after every other check on the transport, once all their clients have closed: the target's active-request count must drop to 0 within 10 s. (Requests are what probe protocol v1 can observe; sockets and shuttles are counted only by the reference server's own tests.)",
+    last: true,
+    async run(ctx) {
+      const t0 = performance.now();
+      let active = (await ctx.probe.info()).active_requests;
+      while (active > 0 && performance.now() - t0 < 10_000) {
+        await sleepMs(50);
+        active = (await ctx.probe.info()).active_requests;
+      }
+      const evidence = { active_requests: active, waited: fmtMs(performance.now() - t0) };
+      return active === 0 ? pass(evidence) : fail('0 active requests once every client is gone', `${active} still active after 10 s`, evidence);
+    },
+  },
+];

@@ -1,0 +1,81 @@
+// ISO-01/02: a crowd of stalled clients whose handlers keep writing with timeouts, and the
+// latency of other (fast) requests with and without them. Fast requests are GET {prefix}/info:
+// served by the same HTTP worker and handler thread as everything else.
+import { randomBytes } from 'node:crypto';
+import { Agent, request } from 'undici';
+import { createStalled, type H1Connection } from '../../clients/index.ts';
+import type { CheckContext } from '../check.ts';
+import type { ScenarioRun } from '../probe-run.ts';
+import { header, script, sleepMs } from './ops.ts';
+
+export const CROWD = {
+  clients: 200,
+  /** Each stalled handler writes pieces of this size with this timeout, until cancelled. */
+  piece: 16384, pieceTimeout: 0.5, maxWrites: 2000,
+  fastRequests: 400, fastConcurrency: 4,
+  /** After opening the crowd: wait until its handlers have filled their paths and block. */
+  settleMs: 2500,
+} as const;
+
+export interface Latency { n: number; p50: number; p99: number; max: number }
+
+export interface CrowdRun extends ScenarioRun {
+  baseline: Latency;
+  loaded: Latency;
+  /** Clients that connected and whose handler started. */
+  opened: number;
+  rssBefore: number | null;
+  rssLoaded: number | null;
+  activeLoaded: number;
+}
+
+async function measure(ctx: CheckContext, agent: Agent): Promise<Latency> {
+  const url = new URL(`${ctx.probe.prefix}/info`, ctx.transport.url);
+  const times: number[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next++ < CROWD.fastRequests) {
+      const t0 = performance.now();
+      const r = await request(url, { dispatcher: agent, headersTimeout: 10_000, bodyTimeout: 10_000 });
+      await r.body.dump();
+      times.push(performance.now() - t0);
+    }
+  };
+  // Warm the connections first, then measure.
+  await Promise.all(Array.from({ length: CROWD.fastConcurrency }, () => request(url, { dispatcher: agent }).then((r) => r.body.dump())));
+  await Promise.all(Array.from({ length: CROWD.fastConcurrency }, lane));
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)]!;
+  return { n: times.length, p50: at(0.5), p99: at(0.99), max: times.at(-1)! };
+}
+
+export async function crowd(ctx: CheckContext): Promise<CrowdRun> {
+  const agent = new Agent({ connections: CROWD.fastConcurrency, connect: { rejectUnauthorized: false } });
+  const conns: H1Connection[] = [];
+  try {
+    const baseline = await measure(ctx, agent);
+    const before = await ctx.probe.info();
+    const s = script([header(), { op: 'repeat', times: CROWD.maxWrites, until: 'cancelled', ops: [{ op: 'write', bytes: CROWD.piece, timeout: CROWD.pieceTimeout }] }]);
+    const tag = randomBytes(4).toString('hex');
+    const ids = Array.from({ length: CROWD.clients }, (_, n) => `dw-crowd-${ctx.transport.name}-${tag}-${n}`);
+    for (const id of ids) await ctx.probe.putScript(id, s);
+    for (const id of ids) {
+      if (ctx.signal.aborted) break;
+      const c = await ctx.transport.open({ behaviour: createStalled(), storeBodyCap: 0 });
+      conns.push(c);
+      c.send({ method: 'GET', path: `${ctx.probe.prefix}/run/${id}` });
+    }
+    await sleepMs(CROWD.settleMs);
+    const mid = await ctx.probe.info();
+    const loaded = await measure(ctx, agent);
+    return {
+      scenario: 'crowd', transport: ctx.transport.name, ids, scripts: [s], journals: [], timeline: [], responses: [], bodies: [], marks: {},
+      baseline, loaded, opened: conns.length,
+      rssBefore: before.memory?.rss_bytes ?? null, rssLoaded: mid.memory?.rss_bytes ?? null,
+      activeLoaded: mid.active_requests,
+    };
+  } finally {
+    for (const c of conns) c.reset();
+    await agent.close();
+  }
+}

@@ -1,0 +1,100 @@
+// `dawdle conformance` as a user runs it: exit codes, one-line errors, report files.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { EMBEDDED_SERVER, startServerProcess, type ServerProcess } from '../../harness/conformance/server-process.ts';
+
+const BIN = new URL('../../bin/dawdle.mjs', import.meta.url).pathname;
+
+function dawdle(args: string[], timeoutMs = 120_000): Promise<{ code: number | null; out: string; err: string; ms: number }> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    const kill = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.on('exit', (code) => {
+      clearTimeout(kill);
+      resolve({ code, out, err, ms: performance.now() - t0 });
+    });
+  });
+}
+
+let plain: Server;
+let plainUrl: string;
+let ref: ServerProcess;
+const dir = mkdtempSync(join(tmpdir(), 'dawdle-cli-'));
+
+test.before(async () => {
+  plain = createServer((_req, res) => res.writeHead(404).end('not here'));
+  await new Promise<void>((r) => plain.listen(0, '127.0.0.1', r));
+  plainUrl = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`;
+  ref = await startServerProcess(EMBEDDED_SERVER);
+});
+test.after(async () => {
+  plain.close();
+  await ref?.stop();
+});
+
+test('a target without the probe protocol: exit 2, one clear line, within 5 s', async () => {
+  const r = await dawdle(['conformance', '--target', plainUrl]);
+  assert.is(r.code, 2);
+  assert.match(r.err, /does not speak the probe protocol: GET .*\/__probe\/info returned 404/);
+  assert.is(r.err.trim().split('\n').length, 1);
+  assert.ok(r.ms < 5000 + 3000, `took ${r.ms} ms (node start-up included)`);
+});
+
+test('an unreachable target: exit 2, says unreachable', async () => {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  const r = await dawdle(['conformance', '--target', `http://127.0.0.1:${port}`]);
+  assert.is(r.code, 2);
+  assert.match(r.err, /target unreachable: .*ECONNREFUSED/);
+});
+
+test('usage errors: exit 2 with the reason, no stack trace', async () => {
+  for (const [args, re] of [
+    [['--only', 'NOPE-9'], /matches no check/],
+    [['--transport', 'h3'], /unknown transport "h3"/],
+    [['--target', 'ftp://x'], /must be http:\/\/ or https:\/\//],
+    [['--target', 'not a url'], /is not a URL/],
+  ] as const) {
+    const r = await dawdle(['conformance', ...args]);
+    assert.is(r.code, 2, `${args.join(' ')}: ${r.err}`);
+    assert.match(r.err, re);
+    assert.not.match(r.err, /\n\s+at /);
+  }
+});
+
+test('--target at a separately started reference server: verdicts, JSON and JUnit', async () => {
+  const json = join(dir, 'run.json');
+  const junit = join(dir, 'run.xml');
+  const r = await dawdle(['conformance', '--target', ref.http, '--target', ref.https!, '--only', 'CFG-01,RES-01,WIN-03', '--json', json, '--junit', junit]);
+  assert.is(r.code, 0, r.out + r.err);
+  assert.match(r.out, /6 passed, 0 failed, 0 skipped/);
+  const report = JSON.parse(readFileSync(json, 'utf8'));
+  assert.is(report.schema, 'dawdle.conformance/1');
+  assert.equal(report.results.map((x: { transport: string; id: string }) => `${x.transport} ${x.id}`),
+    ['h1 CFG-01', 'h1 WIN-03', 'h1 RES-01', 'h1tls CFG-01', 'h1tls WIN-03', 'h1tls RES-01']);
+  assert.ok(report.scenarios.h1['big-write'].journals[0].entries.length > 0);
+  const xml = readFileSync(junit, 'utf8');
+  assert.match(xml, /<testsuites name="dawdle conformance" tests="6" failures="0"/);
+  assert.match(xml, /<testcase name="WIN-03 [^"]*" classname="dawdle.h1tls.WIN"/);
+});
+
+test('--transport h1tls without an https target: skipped with the reason, exit 0', async () => {
+  const r = await dawdle(['conformance', '--target', ref.http, '--transport', 'h1tls', '--only', 'CFG-01']);
+  assert.is(r.code, 0, r.out + r.err);
+  assert.match(r.out, /no target for transport h1tls/);
+});
+
+test.run();
