@@ -1,6 +1,9 @@
 // `dawdle conformance`: the verdict per requirement per transport against a target (or the
 // embedded reference server), as console lines, a summary table, JSON and JUnit.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
+import { loadProfile, ProfileError, type LoadedProfile } from '../clients/profiles.ts';
 import { SelectionError, selectChecks } from '../conformance/catalogue.ts';
 import type { RunOptions } from '../conformance/check.ts';
 import { TargetError } from '../conformance/probe-client.ts';
@@ -29,6 +32,7 @@ export function conformanceCommand(y: Argv) {
         .option('junit', { type: 'string', describe: 'write JUnit XML here' })
         .option('slow', { type: 'boolean', default: false, describe: 'add checks that need real default timeouts (CFG-02 in time, ~30 s)' })
         .option('strict', { type: 'boolean', default: false, describe: 'SHOULD-level requirements fail instead of being skipped when not met' })
+        .option('profile', { type: 'string', describe: 'client profile (YAML file, or a name from profiles/) for the crowd of slow clients in ISO-01/ISO-02 (default: stalled)' })
         .option('probe-prefix', { type: 'string', default: '/__probe', describe: 'where the target mounts the probe endpoints' })
         .option('fill-bytes', { type: 'number', default: DEFAULT_FILL, describe: 'bytes written to fill a stalled client\'s path (more than its kernel buffers absorb)' })
         .option('concurrency', { type: 'number', default: 4, describe: 'checks run in parallel (timing checks always run alone)' })
@@ -57,6 +61,7 @@ export function conformanceCommand(y: Argv) {
         json: argv.json,
         junit: argv.junit,
         options: { slow: argv.slow, strict: argv.strict, fillBytes: argv['fill-bytes'] },
+        profile: argv.profile,
         prefix: argv['probe-prefix'],
         concurrency: argv.concurrency,
       });
@@ -73,6 +78,7 @@ interface ConformanceArgs {
   options: RunOptions;
   prefix: string;
   concurrency: number;
+  profile: string | undefined;
 }
 
 async function conformance(a: ConformanceArgs): Promise<number> {
@@ -82,6 +88,7 @@ async function conformance(a: ConformanceArgs): Promise<number> {
     if (err instanceof SelectionError) throw new UserError(err.message);
     throw err;
   }
+  if (a.profile !== undefined) a.options = { ...a.options, crowdProfile: await readProfile(a.profile) };
   const interactive = process.stdout.isTTY === true && process.env.CI !== 'true';
   const controller = new AbortController();
   let interrupts = 0;
@@ -139,5 +146,17 @@ async function conformance(a: ConformanceArgs): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     if (embedded) await embedded.stop();
+  }
+}
+
+/** A profile file, or the name of one in the project's profiles/ directory. */
+async function readProfile(given: string): Promise<LoadedProfile> {
+  const bundled = fileURLToPath(new URL(`../../profiles/${given}.yaml`, import.meta.url));
+  const file = !existsSync(given) && /^[\w.-]+$/.test(given) && existsSync(bundled) ? bundled : given;
+  try {
+    return await loadProfile(file);
+  } catch (err) {
+    if (err instanceof ProfileError) throw new UserError(`--profile: ${err.message}`);
+    throw err;
   }
 }

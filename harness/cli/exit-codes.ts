@@ -5,6 +5,8 @@ export const EXIT = {
   fail: 1,
   /** Usage or configuration error, target unreachable or not speaking the probe protocol. */
   usage: 2,
+  /** A bug of dawdle itself (printed with its stack trace so it can be reported). */
+  internal: 70,
   interrupted: 130,
 } as const;
 

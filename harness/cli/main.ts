@@ -28,7 +28,7 @@ export async function main(args: string[]): Promise<number> {
       return err.exitCode;
     }
     process.stderr.write(`dawdle: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    code = 70;
+    code = EXIT.internal;
   }
   return code;
 }

@@ -1,6 +1,7 @@
 // The Check seam: one catalogue requirement = data (id, level, text, interpretations, what the
 // target must claim) + run(ctx) returning a Verdict. Checks build probe scripts through shared
 // scenarios and judge with shared verifiers; they print nothing.
+import type { LoadedProfile } from '../clients/profiles.ts';
 import type { Feature, Info } from '../../protocol/index.ts';
 import type { ProbeClient } from './probe-client.ts';
 import type { TransportName, Transport } from './transports.ts';
@@ -11,6 +12,11 @@ export type Level = 'MUST' | 'SHOULD';
 export type Interpretation = 'I-1' | 'I-2' | 'I-3' | 'I-4' | 'I-5';
 
 export interface RunOptions {
+  /**
+   * How the crowd of slow clients in ISO-01/ISO-02 reads (a client profile, --profile); without
+   * one they read nothing (stalled). Checks of single behaviours always use their own clients.
+   */
+  crowdProfile?: LoadedProfile;
   /** SHOULD-level checks fail (instead of being skipped) when the target does not meet them. */
   strict: boolean;
   /** Add checks that need real default timeouts (CFG-02 in time: ~30 s). */

@@ -6,9 +6,6 @@ const server = await startServer(
   { listen: [{ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0, tls: true }], probe: true },
   { onHandlerError: () => {} },
 );
-const http = server.addresses.find((a) => !a.tls)!.url;
-const https = server.addresses.find((a) => a.tls)!.url;
-process.stdout.write(`${JSON.stringify({ http, https })}\n`);
 
 let stopping = false;
 const shutdown = () => {
@@ -19,3 +16,8 @@ const shutdown = () => {
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
 process.stdin.on('end', shutdown).on('error', shutdown).resume();
+
+// Printed last: whoever reads the line may signal at once, so the handlers are already in place.
+const http = server.addresses.find((a) => !a.tls)!.url;
+const https = server.addresses.find((a) => a.tls)!.url;
+process.stdout.write(`${JSON.stringify({ http, https })}\n`);

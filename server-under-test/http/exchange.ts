@@ -113,6 +113,12 @@ export class Exchange {
     }
   }
 
+  /** An aborted response: nothing still queued goes out (the connection closes after it). */
+  dropQueued(): void {
+    this.queue.length = 0;
+    this.queuedBytes = 0;
+  }
+
   /**
    * Takes up to `max` queued body bytes and returns them framed, ready for the socket; they
    * count as sent from here on. Empty when nothing is queued.

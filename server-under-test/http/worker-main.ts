@@ -99,6 +99,7 @@ function onMessage(m: ToHttp): void {
       if (!e) return;
       e.ex.ended = true;
       e.ex.aborted = m.abort;
+      if (m.abort) e.ex.dropQueued();
       e.conn.pump();
       e.conn.touched();
       return;

@@ -59,6 +59,8 @@ export class Io {
   #headersSent = false;
   #head: 'none' | 'pending' | 'failed' | 'sent' = 'none';
   #closed = false;
+  /** The worker reported the exchange over ("request closed"). */
+  #wireClosed = false;
   #declaredLength = -1;
   #wseq = 0;
   #hseq = 0;
@@ -152,6 +154,7 @@ export class Io {
   }
   /** @internal "Request closed" from the worker. */
   onClosed(cancelled: boolean, sent: number): void {
+    this.#wireClosed = true;
     if (sent > this.#sent) this.#sent = sent;
     if (cancelled && !this.faults.has('cancel-unreported')) this.cancel();
     this.#wake();
@@ -280,7 +283,12 @@ export class Io {
   #close(abort: boolean): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#cancelled) return;
+    if (this.#cancelled) {
+      // Cancelled on this side (probe watchdog, shutdown) while the worker still holds the
+      // exchange: abort it there, or the response would never end and its connection would stay.
+      if (!this.#wireClosed) this.post({ t: 'end', rid: this.rid, abort: true });
+      return;
+    }
     if (this.#head === 'none' && !abort) {
       this.#head = 'pending';
       this.post({ t: 'head', rid: this.rid, hseq: ++this.#hseq, status: 200, headers: [] });

@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -95,6 +95,26 @@ test('--transport h1tls without an https target: skipped with the reason, exit 0
   const r = await dawdle(['conformance', '--target', ref.http, '--transport', 'h1tls', '--only', 'CFG-01']);
   assert.is(r.code, 0, r.out + r.err);
   assert.match(r.out, /no target for transport h1tls/);
+});
+
+test('--profile: every problem of a bad profile at once (exit 2); a bundled name drives the ISO crowd', async () => {
+  const bad = join(dir, 'bad.yaml');
+  writeFileSync(bad, 'name: x\nread:\n  behaviour: nope\n');
+  let r = await dawdle(['conformance', '--profile', bad]);
+  assert.is(r.code, 2);
+  assert.match(r.err, /bad\.yaml: description: required/);
+  assert.match(r.err, /bad\.yaml: read\.behaviour: unknown behaviour "nope".*\(line 3\)/);
+  assert.not.match(r.err, /\n\s+at /);
+  r = await dawdle(['conformance', '--profile', 'no-such-profile']);
+  assert.is(r.code, 2);
+  assert.match(r.err, /no-such-profile: no such file or directory/);
+
+  const json = join(dir, 'profile.json');
+  r = await dawdle(['conformance', '--target', ref.http, '--only', 'ISO-01', '--profile', 'gprs', '--json', json]);
+  assert.ok(r.code === 0 || r.code === 1, r.out + r.err);
+  const res = JSON.parse(readFileSync(json, 'utf8')).results[0];
+  assert.match(res.verdict.evidence.crowd, /^profile gprs \(throttled, .*profiles\/gprs\.yaml\)$/);
+  assert.is(res.verdict.evidence.crowd_clients, 200);
 });
 
 test.run();

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { createStalled, type H1Connection } from '../../clients/index.ts';
+import { behaviourFromProfile } from '../../clients/profiles.ts';
 import type { CheckContext } from '../check.ts';
 import type { ScenarioRun } from '../probe-run.ts';
 import { header, script, sleepMs } from './ops.ts';
@@ -49,6 +50,12 @@ async function measure(ctx: CheckContext, agent: Agent): Promise<Latency> {
   return { n: times.length, p50: at(0.5), p99: at(0.99), max: times.at(-1)! };
 }
 
+/** What the crowd's clients do, in words for evidence and reports. */
+export function crowdBehaviour(ctx: CheckContext): string {
+  const p = ctx.options.crowdProfile;
+  return p ? `profile ${p.name} (${p.read.behaviour}, ${p.file})` : 'stalled (read nothing)';
+}
+
 export async function crowd(ctx: CheckContext): Promise<CrowdRun> {
   const agent = new Agent({ connections: CROWD.fastConcurrency, connect: { rejectUnauthorized: false } });
   const conns: H1Connection[] = [];
@@ -61,7 +68,8 @@ export async function crowd(ctx: CheckContext): Promise<CrowdRun> {
     for (const id of ids) await ctx.probe.putScript(id, s);
     for (const id of ids) {
       if (ctx.signal.aborted) break;
-      const c = await ctx.transport.open({ behaviour: createStalled(), storeBodyCap: 0 });
+      const profile = ctx.options.crowdProfile;
+      const c = await ctx.transport.open({ behaviour: profile ? behaviourFromProfile(profile) : createStalled(), storeBodyCap: 0 });
       conns.push(c);
       c.send({ method: 'GET', path: `${ctx.probe.prefix}/run/${id}` });
     }
