@@ -2,6 +2,7 @@
 // (requirement x transport) with the failures spelled out. Text only; the CLI decides where it goes.
 import type { CheckResult, RunResult } from '../conformance/runner.ts';
 import type { TransportName } from '../conformance/transports.ts';
+import { CHANGE_LABEL, changeSummary, type Comparison } from './baseline.ts';
 
 export interface Style {
   color: boolean;
@@ -54,5 +55,29 @@ export function summaryTable(result: RunResult, s: Style): string {
       if (r.interpretations.length > 0) lines.push(`    relies on: ${r.interpretations.join(', ')} (docs/interpretations.md)`);
     }
   }
+  return lines.join('\n');
+}
+
+/**
+ * Each verdict against the baseline: the summary line, then every verdict that is not unchanged
+ * (new failures first, with what failed), then what the baseline had and this run did not.
+ */
+export function comparisonText(doc: Pick<RunResult, 'results'> & { comparison: Comparison }, s: Style): string {
+  const c = doc.comparison;
+  const lines = [`Compared with ${c.against.file} (run of ${c.against.startedAt}): ${changeSummary(c)}`];
+  const byKey = new Map<string, CheckResult>(doc.results.map((r) => [`${r.transport} ${r.id}`, r]));
+  const order = ['new-failure', 'fixed', 'changed', 'still-failing'] as const;
+  for (const kind of order) {
+    for (const e of c.entries.filter((x) => x.change === kind)) {
+      const r = byKey.get(`${e.transport} ${e.id}`);
+      const label = CHANGE_LABEL[e.change].padEnd(14);
+      const painted = s.color && kind === 'new-failure' ? `${COLOR.fail}${label}${RESET}` : s.color && kind === 'fixed' ? `${COLOR.pass}${label}${RESET}` : label;
+      let detail = `${e.before ?? 'not run'} -> ${e.after}`;
+      if (r && r.verdict.status === 'fail' && kind !== 'still-failing') detail += `: expected ${r.verdict.expected}; actual ${r.verdict.actual}`;
+      if (r && r.verdict.status === 'skip') detail += `: ${r.verdict.reason}`;
+      lines.push(`  ${painted} ${e.transport.padEnd(6)} ${e.id.padEnd(7)} ${detail}`);
+    }
+  }
+  for (const e of c.removed) lines.push(`  ${'not run now'.padEnd(14)} ${e.transport.padEnd(6)} ${e.id.padEnd(7)} (was ${e.before})`);
   return lines.join('\n');
 }

@@ -1,24 +1,15 @@
-// The JSON report: the run result as the runner returned it (versioned by `schema`), plus where
-// it came from. Everything a later re-render needs: verdicts, evidence, journals, timelines.
-import { release, type as osType } from 'node:os';
-import type { RunResult } from '../conformance/runner.ts';
-import { writeFileAtomic } from './files.ts';
+// The JSON report (schema dawdle.conformance/1): the run result as the runner returned it, where
+// it came from (`environment`) and, after --baseline, the `comparison`. Everything a later
+// re-render needs: verdicts, evidence, journals, wire timelines (docs/cli.md lists the fields).
+import type { ReportDocument } from './document.ts';
+import type { Reporter } from './reporter.ts';
 
-export interface ReportEnvironment {
-  dawdle: string;
-  node: string;
-  os: string;
-  command: string;
+export function renderJson(doc: ReportDocument): string {
+  return `${JSON.stringify(doc, null, 1)}\n`;
 }
 
-export function environment(version: string, argv: readonly string[]): ReportEnvironment {
-  return { dawdle: version, node: process.version, os: `${osType()} ${release()}`, command: argv.join(' ') };
-}
-
-export function renderJson(result: RunResult, env: ReportEnvironment): string {
-  return `${JSON.stringify({ ...result, environment: env }, null, 1)}\n`;
-}
-
-export function writeJson(path: string, result: RunResult, env: ReportEnvironment): void {
-  writeFileAtomic(path, renderJson(result, env));
-}
+export const jsonReporter: Reporter = {
+  format: 'json',
+  describe: 'the full JSON report (verdicts, evidence, journals, wire timelines; re-renderable)',
+  render: renderJson,
+};
