@@ -1,5 +1,7 @@
 // `dawdle conformance`: the verdict per requirement per transport against a target (or the
-// embedded reference server), as console lines, a summary table, JSON and JUnit.
+// embedded reference server), as console lines and a summary table, and report files (JSON,
+// JUnit, HTML, markdown); with --baseline, each verdict against an earlier run, and --gate
+// deciding whether any failure or only new failures fail the run.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
@@ -10,10 +12,11 @@ import { TargetError } from '../conformance/probe-client.ts';
 import { prepareTargets, runConformance, type PreparedTarget, type RunResult } from '../conformance/runner.ts';
 import { EMBEDDED_SERVER, ServerProcessError, startServerProcess, type ServerProcess } from '../conformance/server-process.ts';
 import { isTransportName, TRANSPORT_NAMES, type TransportName } from '../conformance/transports.ts';
-import { resultLine, summaryTable } from '../report/console.ts';
-import { environment, writeJson } from '../report/json.ts';
-import { writeJunit } from '../report/junit.ts';
+import { compare, failsGate, GATES, type Gate } from '../report/baseline.ts';
+import { comparisonText, resultLine, summaryTable } from '../report/console.ts';
+import { environment, type ReportDocument } from '../report/document.ts';
 import { EXIT, UserError } from './exit-codes.ts';
+import { outputsOf, readReportArg, withOutputOptions, writeOutputs, type OutputArgs } from './report-files.ts';
 import { ProgressLine } from './progress.ts';
 import { DAWDLE_VERSION } from './version.ts';
 
@@ -24,12 +27,12 @@ export function conformanceCommand(y: Argv) {
     'conformance',
     'check a server against the requirement catalogue (default: the embedded reference server)',
     (a) =>
-      a
+      withOutputOptions(a)
         .option('target', { type: 'string', array: true, describe: 'base URL of a server with the probe endpoints (http:// for h1, https:// for h1tls); repeatable' })
         .option('transport', { type: 'string', array: true, describe: `transports to run (${TRANSPORT_NAMES.join(', ')}); default: every one a target offers` })
         .option('only', { type: 'string', describe: 'requirement IDs to run, comma-separated, * wildcards (e.g. "WIN-*,TMO-01")' })
-        .option('json', { type: 'string', describe: 'write the JSON report here' })
-        .option('junit', { type: 'string', describe: 'write JUnit XML here' })
+        .option('baseline', { type: 'string', describe: 'an earlier JSON report: mark each verdict new failure / fixed / still failing / changed / unchanged against it' })
+        .option('gate', { type: 'string', choices: GATES as string[], default: 'any-fail', describe: 'what fails the run (exit 1): any failed check, or only new failures against --baseline' })
         .option('slow', { type: 'boolean', default: false, describe: 'add checks that need real default timeouts (CFG-02 in time, ~30 s)' })
         .option('strict', { type: 'boolean', default: false, describe: 'SHOULD-level requirements fail instead of being skipped when not met' })
         .option('profile', { type: 'string', describe: 'client profile (YAML file, or a name from profiles/) for the crowd of slow clients in ISO-01/ISO-02 (default: stalled)' })
@@ -51,6 +54,7 @@ export function conformanceCommand(y: Argv) {
           }
           if (!Number.isInteger(argv['fill-bytes']) || argv['fill-bytes'] < 65536) throw new Error('--fill-bytes must be an integer >= 65536');
           if (!Number.isInteger(argv.concurrency) || argv.concurrency < 1 || argv.concurrency > 32) throw new Error('--concurrency must be 1..32');
+          if (argv.gate === 'regressions' && argv.baseline === undefined) throw new Error('--gate regressions needs --baseline (the run to compare with)');
           return true;
         }),
     async (argv) => {
@@ -58,8 +62,9 @@ export function conformanceCommand(y: Argv) {
         targets: argv.target ?? [],
         transports: (argv.transport ?? []).flatMap((x) => x.split(',')) as TransportName[],
         only: argv.only,
-        json: argv.json,
-        junit: argv.junit,
+        outputs: { json: argv.json, junit: argv.junit, html: argv.html, 'summary-md': argv['summary-md'] },
+        baseline: argv.baseline,
+        gate: argv.gate as Gate,
         options: { slow: argv.slow, strict: argv.strict, fillBytes: argv['fill-bytes'] },
         profile: argv.profile,
         prefix: argv['probe-prefix'],
@@ -73,8 +78,9 @@ interface ConformanceArgs {
   targets: string[];
   transports: TransportName[];
   only: string | undefined;
-  json: string | undefined;
-  junit: string | undefined;
+  outputs: OutputArgs;
+  baseline: string | undefined;
+  gate: Gate;
   options: RunOptions;
   prefix: string;
   concurrency: number;
@@ -89,6 +95,8 @@ async function conformance(a: ConformanceArgs): Promise<number> {
     throw err;
   }
   if (a.profile !== undefined) a.options = { ...a.options, crowdProfile: await readProfile(a.profile) };
+  // Read before the run: a bad baseline should not cost a whole run.
+  const baseline = a.baseline !== undefined ? readReportArg(a.baseline, '--baseline') : undefined;
   const interactive = process.stdout.isTTY === true && process.env.CI !== 'true';
   const controller = new AbortController();
   let interrupts = 0;
@@ -136,12 +144,14 @@ async function conformance(a: ConformanceArgs): Promise<number> {
     progress.clear();
     for (const p of prepared) await p.probe.close();
     process.stdout.write(`\n${summaryTable(result, { color: interactive })}\n`);
-    const env = environment(DAWDLE_VERSION, ['dawdle', ...process.argv.slice(2)]);
-    if (a.json) writeJson(a.json, result, env);
-    if (a.junit) writeJunit(a.junit, result);
-    for (const f of [a.json, a.junit].filter(Boolean)) process.stdout.write(`wrote ${f}\n`);
+    const doc: ReportDocument = { ...result, environment: environment(DAWDLE_VERSION, ['dawdle', ...process.argv.slice(2)]) };
+    if (baseline && a.baseline !== undefined) {
+      doc.comparison = compare(baseline, doc, a.baseline);
+      process.stdout.write(`\n${comparisonText({ ...doc, comparison: doc.comparison }, { color: interactive })}\n`);
+    }
+    writeOutputs(doc, outputsOf(a.outputs));
     if (result.interrupted) return EXIT.interrupted;
-    return result.results.some((r) => r.verdict.status === 'fail') ? EXIT.fail : EXIT.ok;
+    return failsGate(doc, a.gate) ? EXIT.fail : EXIT.ok;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

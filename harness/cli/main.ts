@@ -3,13 +3,20 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT, UserError } from './exit-codes.ts';
 import { conformanceCommand } from './conformance.ts';
+import { reportCommand } from './report.ts';
 import { serveCommand } from './serve.ts';
 
 export async function main(args: string[]): Promise<number> {
+  // Output piped into `head` and the like: stop quietly when the reader goes away.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok);
+    throw err;
+  });
   let code: number = EXIT.ok;
   let y = yargs(args).scriptName('dawdle').strict().demandCommand(1, 'name a command').recommendCommands();
   y = serveCommand(y);
   y = conformanceCommand(y);
+  y = reportCommand(y);
   try {
     await y
       .fail((msg, err) => {
