@@ -1,0 +1,88 @@
+// Reading reports back (one clear line for every bad file) and comparing runs (baseline changes,
+// gates).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { changeOf, compare, countChanges, failsGate } from '../../harness/report/baseline.ts';
+import { readReport, ReportInputError } from '../../harness/report/document.ts';
+import { renderJson } from '../../harness/report/json.ts';
+import { faultyRun, FIXTURE } from './fixtures.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'dawdle-doc-'));
+
+function file(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+function problem(path: string): string {
+  try {
+    readReport(path);
+  } catch (err) {
+    assert.instance(err, ReportInputError);
+    return (err as Error).message;
+  }
+  throw new Error(`${path} was accepted`);
+}
+
+test('a real report reads back; writing it again loses nothing', () => {
+  const doc = readReport(FIXTURE);
+  assert.is(doc.schema, 'dawdle.conformance/1');
+  assert.is(doc.results.length, 24);
+  const again = readReport(file('again.json', renderJson(doc)));
+  assert.equal(again, doc);
+});
+
+test('bad report files: one line each, saying what is wrong', () => {
+  const cases: Array<[string, RegExp]> = [
+    [join(dir, 'missing.json'), /missing\.json: cannot read: no such file$/],
+    [dir, /cannot read: is a directory$/],
+    [file('text.json', 'hello'), /text\.json: not JSON \(Unexpected token/],
+    [file('array.json', '[]'), /array\.json: not a dawdle report \(expected a JSON object\)/],
+    [file('other.json', '{"name":"x"}'), /other\.json: not a dawdle conformance report this version reads \(no "schema" field; expected "dawdle\.conformance\/1"\)/],
+    [file('future.json', '{"schema":"dawdle.conformance/2"}'), /schema "dawdle\.conformance\/2"; expected "dawdle\.conformance\/1"/],
+    [file('damaged.json', JSON.stringify({ ...faultyRun(), results: [{ id: 'WIN-01' }] })), /damaged\.json: damaged report: results\[0\]\.group: .*\(and \d+ more problems\)/],
+  ];
+  for (const [path, re] of cases) {
+    const m = problem(path);
+    assert.match(m, re);
+    assert.not.match(m, /\n/);
+  }
+});
+
+test('change of a verdict against the baseline', () => {
+  assert.is(changeOf('pass', 'fail'), 'new-failure');
+  assert.is(changeOf(null, 'fail'), 'new-failure');
+  assert.is(changeOf('skip', 'fail'), 'new-failure');
+  assert.is(changeOf('fail', 'fail'), 'still-failing');
+  assert.is(changeOf('fail', 'pass'), 'fixed');
+  assert.is(changeOf('fail', 'skip'), 'changed');
+  assert.is(changeOf('pass', 'skip'), 'changed');
+  assert.is(changeOf(null, 'pass'), 'changed');
+  assert.is(changeOf('pass', 'pass'), 'unchanged');
+  assert.is(changeOf('skip', 'skip'), 'unchanged');
+});
+
+test('compare and gates: only new failures fail the regressions gate', () => {
+  const base = faultyRun();
+  const same = faultyRun();
+  same.comparison = compare(base, same, 'base.json');
+  assert.equal(countChanges(same.comparison), { 'new-failure': 0, fixed: 0, 'still-failing': 14, unchanged: 10, changed: 0 });
+  assert.ok(failsGate(same, 'any-fail'));
+  assert.not.ok(failsGate(same, 'regressions'), 'failures the baseline had do not regress');
+
+  const worse = faultyRun();
+  const pass = base.results.find((r) => r.verdict.status === 'pass')!;
+  worse.results.find((r) => r.id === pass.id && r.transport === pass.transport)!.verdict = { status: 'fail', expected: 'e', actual: 'a' };
+  worse.results.pop();
+  worse.comparison = compare(base, worse, 'base.json');
+  const n = countChanges(worse.comparison);
+  assert.is(n['new-failure'], 1);
+  assert.is(worse.comparison.removed.length, 1);
+  assert.ok(failsGate(worse, 'regressions'));
+});
+
+test.run();

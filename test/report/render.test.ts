@@ -1,0 +1,166 @@
+// Rendering without a browser: the HTML is one self-contained file that escapes what the target
+// said; the markdown summary escapes it too; the timeline data says what the journal and the wire
+// said; JUnit output passes the JUnit schema (xmllint).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compare } from '../../harness/report/baseline.ts';
+import { renderHtml } from '../../harness/report/html/index.ts';
+import { chartOf } from '../../harness/report/html/timeline.ts';
+import { renderJunit } from '../../harness/report/junit.ts';
+import { mdEscape, renderMarkdown } from '../../harness/report/markdown.ts';
+import { faultyRun, hostileRun, HOSTILE } from './fixtures.ts';
+
+const XSD = new URL('../fixtures/junit.xsd', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'dawdle-render-'));
+
+function xmllint(xml: string): { ok: boolean; out: string } {
+  const f = join(dir, `r${Math.random().toString(36).slice(2)}.xml`);
+  writeFileSync(f, xml);
+  try {
+    return { ok: true, out: execFileSync('xmllint', ['--noout', '--schema', XSD, f], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) };
+  } catch (err) {
+    const e = err as { code?: string; stderr?: string; message: string };
+    if (e.code === 'ENOENT') throw new Error('xmllint not found: install libxml2-utils (scripts/ci-extra.sh does)');
+    return { ok: false, out: e.stderr ?? e.message };
+  }
+}
+
+test('HTML: one file, no external reference, a CSP that forbids every source', () => {
+  const html = renderHtml(faultyRun());
+  assert.match(html, /^<!doctype html>/);
+  assert.not.match(html, /<link\b/i);
+  assert.not.match(html, /\s(src|href)\s*=\s*["']?(https?:|\/\/)/i, 'no element loads or links anything outside the file');
+  assert.not.match(html, /@import|url\(\s*["']?(https?:|\/\/)/i);
+  const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html);
+  assert.ok(csp, 'CSP meta present');
+  assert.match(csp![1]!, /default-src &#39;none&#39;/);
+  assert.match(csp![1]!, /script-src &#39;sha256-[A-Za-z0-9+/=]+&#39; &#39;sha256-/);
+  assert.match(html, /var uPlot=/, 'uPlot inlined');
+  assert.match(html, /<table id="matrix"/);
+  // Every failing cell links to its section, and the section exists.
+  const links = [...html.matchAll(/<td class="cell fail"[^>]*><a href="#([^"]+)"/g)].map((m) => m[1]!);
+  assert.is(links.length, faultyRun().results.filter((r) => r.verdict.status === 'fail').length);
+  for (const id of links) assert.ok(html.includes(`id="${id}"`), `section ${id}`);
+});
+
+test('HTML: what the target said is escaped everywhere (no markup, no script, no breaking out of the data block)', () => {
+  const html = renderHtml(hostileRun());
+  assert.not.ok(html.includes(HOSTILE), 'the raw string never appears');
+  assert.not.match(html, /<img src=x/i);
+  assert.not.match(html, /<script>window\.__pwned/);
+  assert.ok(html.includes('&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;'), 'shown as text');
+  // The JSON data block holds the journal's error text with < escaped, so it cannot end the element.
+  const data = /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html)![1]!;
+  assert.not.match(data, /<\/?script/i);
+  assert.ok(JSON.stringify(JSON.parse(data)).includes('<img src=x onerror'), 'data block still parses to the original text');
+  // Scripts: exactly uPlot and the page script, nothing else.
+  assert.is([...html.matchAll(/<script(?: [^>]*)?>/g)].length, 3);
+});
+
+test('markdown: summary, failures table, escaped target text', () => {
+  const md = renderMarkdown(hostileRun());
+  assert.match(md, /^## dawdle conformance: ❌ FAIL/);
+  assert.match(md, /\*\*14 failed, 10 passed, 0 skipped\*\*/);
+  assert.match(md, /### Failures/);
+  assert.not.match(md, /<img|<script/i);
+  assert.not.match(md, /\[x\]\(http/);
+  assert.is(mdEscape('a|b <c> [d](e) `f` *g*'), 'a\\|b &lt;c&gt; \\[d\\]\\(e\\) \\`f\\` \\*g\\*');
+  // Each table row keeps its column count whatever the text held.
+  for (const row of md.split('\n').filter((l) => l.startsWith('| ') && l.includes('boom'))) {
+    assert.is(row.split(/(?<!\\)\|/).length - 2, 4, row);
+  }
+});
+
+test('markdown and JUnit carry the comparison with a baseline', () => {
+  const base = faultyRun();
+  const now = faultyRun();
+  const w = base.results.find((r) => r.verdict.status === 'fail')!;
+  w.verdict = { status: 'pass' };
+  now.comparison = compare(base, now, 'reports/baseline.json');
+  const md = renderMarkdown(now);
+  assert.match(md, /Compared with reports\/baseline\.json .*: 1 new failure, 0 fixed, 13 still failing, 0 changed, 10 unchanged/);
+  assert.match(md, /### Changes against the baseline/);
+  assert.match(md, new RegExp(`\\| ${w.id} \\| ${w.transport} \\| new failure \\| pass \\| fail \\|`));
+  assert.match(renderJunit(now), /baseline: new failure \(pass -&gt; fail\)/);
+});
+
+test('timeline data: journal samples and call stats, client bytes, spans with outcomes, FIN events', () => {
+  const doc = faultyRun();
+  const win = chartOf(doc.scenarios.h1!.window!)!;
+  assert.ok(win.aligned);
+  assert.equal(win.series.map((s) => s.kind), ['current', 'sent', 'flight', 'client']);
+  for (const s of win.series) assert.is(s.values.length, win.xs.length);
+  assert.ok(win.xs.every((x, i) => i === 0 || x > win.xs[i - 1]!), 'x strictly increasing');
+  assert.is(win.window, 131072);
+  // window-ignored: the 8 MiB fill write returns nil with nothing sent.
+  assert.ok(win.spans.some((s) => s.outcome === 'nil' && /write k=0 8,388,608 B/.test(s.label)), JSON.stringify(win.spans.map((s) => s.label)));
+  assert.ok(Math.max(...win.series.find((s) => s.kind === 'flight')!.values.map((v) => v ?? 0)) >= 8 * 1024 * 1024);
+
+  const fin = chartOf(doc.scenarios.h1!['cancel-fin']!)!;
+  assert.ok(fin.marks.some((m) => m.kind === 'fin' && m.label === 'client FIN (close)'));
+  assert.ok(fin.marks.some((m) => m.kind === 'end'));
+  const client = fin.series.find((s) => s.kind === 'client')!;
+  assert.ok(Math.max(...client.values.map((v) => v ?? 0)) > 70_000, 'client received > 70,000 B');
+  const last = Math.max(...fin.spans.map((s) => s.t1), ...fin.marks.map((m) => m.t));
+  assert.is(win.xs.length > 0 && fin.xs[fin.xs.length - 1], last, 'the axis reaches the last call or event');
+
+  // window-ignored: every write of the partial-writes scenario returned nil, none timed out.
+  const partial = chartOf(doc.scenarios.h1!['partial-writes']!)!;
+  assert.ok(partial.spans.filter((s) => /^write k=/.test(s.label)).every((s) => s.outcome === 'nil'));
+});
+
+test('timeline data: each outcome of a call', () => {
+  const stats = { current: 0, sent: 0, cancelled: false, headers_were_sent: true };
+  const c = chartOf({
+    scenario: 'made-up', transport: 'h1', timeline: [],
+    journals: [{
+      id: 'x', v: 1, done: true, transport: { http: '1.1', tls: false }, origin_unix_ms: 1000,
+      effective: { send_window: 65536, send_timeout: 30 }, samples: [[0, 0, 0], [5, 100, 50]],
+      entries: [
+        { i: 0, op: 'write', k: 0, bytes: 10, t0: 0, t1: 1, stats, result: null },
+        { i: 1, op: 'write', k: 1, bytes: 10, t0: 1, t1: 401, timeout: 0.4, stats, result: { cancelled: false, body_bytes_sent: 4 } },
+        { i: 2, op: 'write', k: 2, bytes: 10, t0: 401, t1: 402, stats, result: { cancelled: true, body_bytes_sent: 0 } },
+        { i: 3, op: 'wait', pos: 100, t0: 402, t1: 902, timeout: 0.5, stats, result: { cancelled: false } },
+        { i: 4, op: 'sleep', t0: 902, t1: 1000 },
+      ],
+      end: { reason: 'cancelled', t: 1000 },
+    }],
+  })!;
+  assert.equal(c.spans.map((s) => s.outcome), ['nil', 'partial', 'cancelled', 'timed-out', 'other']);
+  assert.is(c.spans[1]!.label, 'write k=1 10 B, timeout 0.4 s: timed out, partial: 4 B sent, after 400.0 ms');
+  assert.is(c.spans[3]!.label, 'wait pos 100, timeout 0.5 s: timed out, after 500.0 ms');
+  assert.equal(c.series.map((s) => s.kind), ['current', 'sent', 'flight']);
+  assert.is(c.marks.at(-1)!.label, 'handler ended: cancelled');
+});
+
+test('JUnit: passes the JUnit schema (xmllint); failure, skip and hostile text included', () => {
+  const doc = hostileRun();
+  const fail = doc.results.find((r) => r.verdict.status === 'pass')!;
+  fail.verdict = { status: 'skip', reason: `not claimed ${HOSTILE}` };
+  const xml = renderJunit(doc);
+  const r = xmllint(xml);
+  assert.ok(r.ok, r.out);
+  assert.is([...xml.matchAll(/<testsuite /g)].length, new Set(doc.results.map((x) => `${x.group} ${x.transport}`)).size, 'one testsuite per group and transport');
+  assert.is([...xml.matchAll(/<failure /g)].length, 14);
+  assert.is([...xml.matchAll(/<skipped /g)].length, 1);
+  assert.not.match(xml, /<error/);
+  assert.not.match(xml, /<img/);
+});
+
+test('the JUnit schema check is not a rubber stamp: it rejects broken documents', () => {
+  const good = renderJunit(faultyRun());
+  for (const [what, bad] of [
+    ['a testcase without a name', good.replace(/<testcase name="[^"]*"/, '<testcase')],
+    ['a negative time', good.replace(/time="[0-9.]+"/, 'time="-1"')],
+    ['an unknown element', good.replace('</testsuites>', '<bogus/></testsuites>')],
+    ['skipped and failure in one case', good.replace(/<failure /, '<skipped/><failure ')],
+  ] as const) {
+    assert.not.ok(xmllint(bad).ok, what);
+  }
+});
+
+test.run();
