@@ -8,7 +8,8 @@ import { readReport, ReportInputError, type ReportDocument } from '../report/doc
 import { ReportWriteError, writeReports, type ReportFormat } from '../report/reporters.ts';
 import { UserError } from './exit-codes.ts';
 
-export const OUTPUT_FORMATS: readonly ReportFormat[] = ['json', 'junit', 'html', 'summary-md'];
+// The HTML report last: its line (with a file:// URL to open) ends the output.
+export const OUTPUT_FORMATS: readonly ReportFormat[] = ['json', 'junit', 'summary-md', 'html'];
 
 export function withOutputOptions<T>(a: Argv<T>) {
   return a

@@ -12,7 +12,7 @@ export function mdEscape(s: string): string {
   return s
     .replace(/[\r\n\t]+/g, ' ')
     .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-    .replace(/([\\`*_{}[\]()#+!|~])/g, '\\$1');
+    .replace(/([\\`*_[\]|~])/g, '\\$1');
 }
 
 const ICON = { pass: '✅ pass', fail: '❌ FAIL', skip: '⏭️ skip' } as const;

@@ -68,7 +68,7 @@ test('markdown: summary, failures table, escaped target text', () => {
   assert.match(md, /### Failures/);
   assert.not.match(md, /<img|<script/i);
   assert.not.match(md, /\[x\]\(http/);
-  assert.is(mdEscape('a|b <c> [d](e) `f` *g*'), 'a\\|b &lt;c&gt; \\[d\\]\\(e\\) \\`f\\` \\*g\\*');
+  assert.is(mdEscape('a|b <c> [d](e) `f` *g*'), 'a\\|b &lt;c&gt; \\[d\\](e) \\`f\\` \\*g\\*');
   // Each table row keeps its column count whatever the text held.
   for (const row of md.split('\n').filter((l) => l.startsWith('| ') && l.includes('boom'))) {
     assert.is(row.split(/(?<!\\)\|/).length - 2, 4, row);
