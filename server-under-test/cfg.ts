@@ -23,7 +23,7 @@ export const ProbeLimits = z.strictObject({
 const Settings = z.strictObject({
   listen: z.array(ListenSpec).min(1).default([{ host: '127.0.0.1', port: 8080 }]),
   /** HTTP worker threads. Node 20 cannot share one listening port between threads, so 1. */
-  threads: z.literal(1, { error: 'threads: only 1 HTTP worker thread is supported on Node 20 (no SO_REUSEPORT); see docs/architecture.md' }).default(1),
+  threads: z.literal(1, { error: 'only 1 HTTP worker thread is supported on Node 20 (no SO_REUSEPORT); see docs/architecture.md' }).default(1),
   default_send_window: z.number().int().positive().default(1_048_576),
   default_send_timeout: z.number().nonnegative().default(30),
   max_body_len: z.number().int().nonnegative().default(1024 * 1024),
