@@ -8,7 +8,8 @@ import { FrameParser } from '../../../harness/clients/h2/frame-parser.ts';
 import { settingsFrame } from '../../../harness/clients/h2/frame-serializer.ts';
 import type { Frame } from '../../../harness/clients/h2/frames.ts';
 import { HeaderDecoder, HeaderEncoder, type HeaderList } from '../../../harness/clients/h2/hpack.ts';
-import { startServer, testCertificate, type TestServer } from '../servers.ts';
+import { firstMismatch } from '../../../protocol/index.ts';
+import { PATTERN_BLOCK, startServer, testCertificate, type TestServer } from '../servers.ts';
 
 export interface H2TestServer {
   port: number;
@@ -110,4 +111,35 @@ export async function startRaw(script: (peer: RawPeer) => void | Promise<void>, 
     if (opts.sendSettings !== false) socket.write(settingsFrame([]));
     void script(peer);
   });
+}
+
+/** Writes `total` bytes of write 0's probe pattern on a node:http2 stream, minding backpressure, then ends it. */
+export function sendPattern(stream: http2.ServerHttp2Stream, total: number, status = 200): void {
+  stream.respond({ ':status': status, 'content-length': String(total) });
+  let sent = 0;
+  const step = (): void => {
+    while (sent < total && !stream.destroyed) {
+      const n = Math.min(PATTERN_BLOCK.length, total - sent);
+      sent += n;
+      if (!stream.write(n === PATTERN_BLOCK.length ? PATTERN_BLOCK : PATTERN_BLOCK.subarray(0, n))) {
+        stream.once('drain', step);
+        return;
+      }
+    }
+    if (!stream.destroyed) stream.end();
+  };
+  step();
+}
+
+/** An onBody callback that remembers the first byte off the probe pattern (-1: none). */
+export function patternChecker(): { onBody: (s: unknown, chunk: Buffer, offset: number) => void; mismatch: () => number } {
+  let mismatch = -1;
+  return {
+    onBody: (_s, chunk, offset) => {
+      if (mismatch >= 0) return;
+      const m = firstMismatch(0, offset, chunk);
+      if (m >= 0) mismatch = offset + m;
+    },
+    mismatch: () => mismatch,
+  };
 }
