@@ -40,7 +40,7 @@ export const tmoChecks: Check[] = [
     },
   },
   {
-    id: 'TMO-03', group: 'TMO', level: 'MUST', interpretations: ['I-3'], features: ['send_timeout'],
+    id: 'TMO-03', group: 'TMO', level: 'MUST', interpretations: ['I-3'], features: ['send_timeout', 'header_timeout'],
     text: '`write_header(code, headers, t)` on a connection whose path is full (an earlier pipelined response on the same keep-alive connection that the client does not read) returns after `t` with `headers_were_sent == false`, and the client never receives that status line.',
     method: `Two pipelined requests; the client reads nothing until both handlers end. The first response fills the path; the second handler calls write_header(${PIPELINED.bStatus}, {}, ${PIPELINED.bTimeout}). Afterwards the client reads everything the server still sends.`,
     exclusive: true,
