@@ -140,7 +140,7 @@ export class ConnectionCore implements StreamHost {
       for (const s of [...this.active.values()]) this.endStream(s, 'connection-error', t);
     } else if (v.action === 'stream-error' && v.streamId !== 0) {
       if (stream !== undefined && !stream.ended) this.resetStream(stream, v.errorCode, 'stream-error');
-      else if (stream === undefined && !this.isIdle(v.streamId)) this.sendRst(v.streamId, v.errorCode); // never RST an idle stream (5.1)
+      else if (!this.isIdle(v.streamId)) this.sendRst(v.streamId, v.errorCode, stream); // a closed stream keeps its completion; never RST an idle one (5.1)
     }
     this.changed();
   }
