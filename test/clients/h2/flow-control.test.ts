@@ -9,7 +9,7 @@ import { H2Connection } from '../../../harness/clients/h2/connection.ts';
 import { dataFrame, headersFrames } from '../../../harness/clients/h2/frame-serializer.ts';
 import { eventsOfType } from '../../../harness/clients/h2/timeline.ts';
 import { Cleanup, settle } from '../servers.ts';
-import { type RawPeer, patternChecker, sendPattern, startH2, startRaw } from './h2-servers.ts';
+import { type RawPeer, patternChecker, reachAndSettle, sendPattern, startH2, startRaw, until } from './h2-servers.ts';
 
 const cleanup = new Cleanup();
 test.after.each(() => cleanup.run());
@@ -28,14 +28,14 @@ test('a stalled stream receives exactly its initial window; a grant releases exa
   const check = patternChecker();
   const c = cleanup.add(await H2Connection.open({ host: '127.0.0.1', port: srv.port, connectionWindow: 16 * MB, onBody: check.onBody }));
   const s = c.request({ method: 'GET', path: '/' }, { behaviour: createStalled() });
-  await settle(() => s.window.received, 300, 8000);
+  await reachAndSettle(() => s.window.received, 65_535);
   assert.is(s.window.received, 65_535, 'exactly the initial window');
   assert.is(s.bodyBytes, 65_535);
   assert.is(s.window.available, 0);
   assert.equal(eventsOfType(s.timeline, 'window-update'), [], 'a stalled reader grants nothing');
   assert.equal(eventsOfType(s.timeline, 'pause').map((e) => e.behaviour), ['stalled']);
   s.grant(10_000);
-  await settle(() => s.window.received, 300, 8000);
+  await reachAndSettle(() => s.window.received, 75_535);
   assert.is(s.window.received, 75_535, 'the grant released exactly 10000 bytes');
   assert.equal(eventsOfType(s.timeline, 'window-update').map((e) => [e.direction, e.increment, e.window]), [['sent', 10_000, 10_000]]);
   s.setBehaviour(createReading());
@@ -53,7 +53,7 @@ test('SETTINGS_INITIAL_WINDOW_SIZE is what a stalled stream gets (1000 bytes, an
       host: '127.0.0.1', port: srv.port, settings: { initialWindowSize: initial }, connectionWindow: 64 * MB,
     }));
     const s = c.request({ method: 'GET', path: '/' }, { behaviour: createStalled() });
-    await settle(() => s.window.received, 300, 8000);
+    await reachAndSettle(() => s.window.received, initial);
     assert.is(s.window.received, initial);
     assert.equal(c.violations, []);
     c.destroy();
@@ -64,7 +64,7 @@ test('stalled after_bytes: the stream grants back exactly what it read, so it ho
   const srv = await patternServer(MB);
   const c = cleanup.add(await H2Connection.open({ host: '127.0.0.1', port: srv.port, connectionWindow: 16 * MB }));
   const s = c.request({ method: 'GET', path: '/' }, { behaviour: createStalled({ after_bytes: 100_000 }) });
-  await settle(() => s.window.received, 300, 8000);
+  await reachAndSettle(() => s.window.received, 165_535);
   assert.is(s.reader.consumedBytes, 100_000);
   assert.is(s.window.received, 165_535);
   assert.is(eventsOfType(s.timeline, 'window-update').reduce((a, e) => a + e.increment, 0), 100_000);
@@ -76,6 +76,7 @@ test('the connection window follows its streams: a stalled sibling fills it, its
   const c = cleanup.add(await H2Connection.open({ host: '127.0.0.1', port: srv.port, onBody: (st, chunk, off) => { if (st.id === 3) check.onBody(st, chunk, off); } }));
   const a = c.request({ method: 'GET', path: '/a' }, { behaviour: createStalled() });
   const b = c.request({ method: 'GET', path: '/b' });
+  await until(() => a.window.received >= 65_535 && c.window.available === 0);
   await settle(() => a.window.received + b.window.received, 400, 10_000);
   assert.is(a.window.received, 65_535, 'the stalled stream holds its whole window');
   assert.is(c.window.available, 0, 'and with it the whole connection window');
@@ -99,11 +100,11 @@ test('a connection-level behaviour governs the connection window on its own: sta
   }));
   const streams = [c.request({ method: 'GET', path: '/a' }), c.request({ method: 'GET', path: '/b' })];
   const total = () => streams.reduce((n, s) => n + s.window.received, 0);
-  await settle(total, 300, 8000);
+  await reachAndSettle(total, 65_535);
   assert.is(total(), 65_535, 'both streams together: exactly the connection window');
   assert.is(c.window.received, 65_535);
   c.grant(50_000);
-  await settle(total, 300, 8000);
+  await reachAndSettle(total, 115_535);
   assert.is(total(), 115_535);
   assert.equal(eventsOfType(c.timeline, 'window-update').filter((e) => e.direction === 'sent').map((e) => e.increment), [50_000]);
   assert.equal(c.violations, []);
@@ -115,7 +116,7 @@ test('a connection-level stalled after_bytes lets exactly 65535 + N through', as
     host: '127.0.0.1', port: srv.port, settings: { initialWindowSize: 8 * MB }, connectionBehaviour: createStalled({ after_bytes: 200_000 }),
   }));
   const s = c.request({ method: 'GET', path: '/' });
-  await settle(() => s.window.received, 300, 8000);
+  await reachAndSettle(() => s.window.received, 265_535);
   assert.is(s.window.received, 265_535);
   assert.is(c.connectionBehaviour!.name, 'stalled');
 });

@@ -9,7 +9,7 @@ import { settingsFrame } from '../../../harness/clients/h2/frame-serializer.ts';
 import type { Frame } from '../../../harness/clients/h2/frames.ts';
 import { HeaderDecoder, HeaderEncoder, type HeaderList } from '../../../harness/clients/h2/hpack.ts';
 import { firstMismatch } from '../../../protocol/index.ts';
-import { PATTERN_BLOCK, startServer, testCertificate, type TestServer } from '../servers.ts';
+import { PATTERN_BLOCK, settle, startServer, testCertificate, type TestServer } from '../servers.ts';
 
 export interface H2TestServer {
   port: number;
@@ -142,4 +142,20 @@ export function patternChecker(): { onBody: (s: unknown, chunk: Buffer, offset: 
     },
     mismatch: () => mismatch,
   };
+}
+
+/** Polls until `pred()` holds (at most `maxMs`); returns whether it did. */
+export async function until(pred: () => boolean, maxMs = 10_000): Promise<boolean> {
+  const t0 = Date.now();
+  while (!pred()) {
+    if (Date.now() - t0 > maxMs) return false;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return true;
+}
+
+/** Waits for `value()` to reach `target`, then for it to stay put (so an excess would show). */
+export async function reachAndSettle(value: () => number, target: number, maxMs = 10_000): Promise<number> {
+  await until(() => value() >= target, maxMs);
+  return settle(value, 300, maxMs);
 }

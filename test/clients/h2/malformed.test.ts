@@ -13,7 +13,7 @@ import { eventsOfType } from '../../../harness/clients/h2/timeline.ts';
 import type { ViolationCode } from '../../../harness/clients/h2/violations.ts';
 import { mulberry32 } from '../../../harness/clients/behaviours/prng.ts';
 import { Cleanup } from '../servers.ts';
-import { type RawPeer, startRaw } from './h2-servers.ts';
+import { type RawPeer, startRaw, until } from './h2-servers.ts';
 
 const cleanup = new Cleanup();
 test.after.each(() => cleanup.run());
@@ -81,7 +81,7 @@ for (const c of CONNECTION_ERRORS) {
     const goaway = await peer!.waitFor((f) => f.type === 'GOAWAY');
     assert.ok(goaway.type === 'GOAWAY' && goaway.errorCode === ErrorCode[c.errorCode], `GOAWAY ${JSON.stringify(goaway)}`);
     assert.is(goaway.type === 'GOAWAY' && goaway.debug.toString(), v.message);
-    assert.ok(peer!.ended(), 'FIN after GOAWAY');
+    assert.ok(await until(() => peer!.ended()), 'FIN after GOAWAY');
     if (s !== null) assert.is(s.completion, 'connection-error');
   });
 }
