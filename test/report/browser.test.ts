@@ -12,6 +12,14 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { renderHtml } from '../../harness/report/html/index.ts';
 import { faultyRun, hostileRun } from './fixtures.ts';
 
+// Browser globals used inside page.evaluate() callbacks, which run in the page (the project's
+// tsconfig has no DOM library).
+interface Canvas { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } }
+declare const document: { querySelector(selector: string): unknown };
+declare const window: { __pwned?: number };
+declare const location: { hash: string };
+declare function getComputedStyle(el: unknown): { backgroundColor: string };
+
 const CHROMIUM = process.env.DAWDLE_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = new URL('../../reports/', import.meta.url).pathname;
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -47,7 +55,7 @@ async function open(html: string, name: string): Promise<Opened> {
 /** How many pixels of a chart's canvas have about this colour. */
 async function pixelsOf(page: Page, selector: string, rgb: [number, number, number]): Promise<number> {
   return page.evaluate(([sel, [r, g, b]]) => {
-    const canvas = document.querySelector(sel) as HTMLCanvasElement;
+    const canvas = document.querySelector(sel) as Canvas;
     const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
     let n = 0;
     for (let i = 0; i < d.length; i += 4) {
@@ -137,7 +145,7 @@ test('the report of a faulty server: matrix, charts, filters, links; no request 
 
 test('hostile strings from the target stay text in the browser', async () => {
   const { page, requests, errors, url } = await open(renderHtml(hostileRun()), 'hostile.html');
-  assert.is(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+  assert.is(await page.evaluate(() => window.__pwned), undefined);
   assert.is(await page.locator('img').count(), 0);
   assert.match(await page.locator('.banner h1').innerText(), /evil <img src=x onerror="window.__pwned=1">/);
   // Charts of the h1 scenarios carry the hostile journal error in their events; they still draw.
@@ -156,7 +164,7 @@ test('sanity: the listener sees requests, and the CSP stops a script that got in
   // As if an injection had slipped through the escaping: the policy still refuses to run it.
   const html = renderHtml(faultyRun()).replace('</body>', '<script>window.__pwned = 3</script><img src="http://127.0.0.1:9/y.png"></body>');
   const { page, failed, errors } = await open(html, 'injected.html');
-  assert.is(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+  assert.is(await page.evaluate(() => window.__pwned), undefined);
   assert.equal(failed, ['http://127.0.0.1:9/y.png: csp'], 'the policy blocks the image (failure reason "csp")');
   assert.ok(errors.some((e) => /Content Security Policy/.test(e)), errors.join(' | '));
   await page.close();
