@@ -239,6 +239,13 @@ export class H2Stream {
     if (resetCode !== undefined) this.resetCode = errorCodeName(resetCode);
     this.record({ type: 'close', t, completion });
     if (completion !== 'complete') this.stopReading();
+    else this.stopWhenDrained();
+  }
+
+  /** A complete stream's behaviour stops (its timers with it) once nothing is left to consume. */
+  private stopWhenDrained(): void {
+    if (this.completion !== 'complete' || this.reader.unconsumed > 0) return;
+    queueMicrotask(() => { if (this.reader.unconsumed === 0) this.reader.finish(); });
   }
 
   /** Drops unconsumed bytes and stops the behaviour (a reset, or the connection is gone). */
@@ -253,7 +260,8 @@ export class H2Stream {
   private consumed(n: number): void {
     this.window.consume(n);
     this.host.released(n);
-    if (this.ended || this.remoteEnded) return; // no more DATA can come: no stream WINDOW_UPDATE
+    if (this.ended) return this.stopWhenDrained();
+    if (this.remoteEnded) return; // no more DATA can come: no stream WINDOW_UPDATE
     const inc = this.window.due(this.threshold);
     if (inc > 0) this.sendGrant(inc, inc);
   }
