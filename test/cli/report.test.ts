@@ -15,7 +15,9 @@ import { FIXTURE } from '../report/fixtures.ts';
 const BIN = new URL('../../bin/dawdle.mjs', import.meta.url).pathname;
 const FAULTY = new URL('../fixtures/faulty-server.ts', import.meta.url).pathname;
 const XSD = new URL('../fixtures/junit.xsd', import.meta.url).pathname;
-const ONLY = 'WIN-01,WIN-02,CXL-03,STS-01';
+// Checks whose verdicts rest on byte counts and orders, not on timing (steady on a loaded machine):
+// window-ignored fails WIN-02 and STS-04; STS-01 and RES-01 pass on both servers.
+const ONLY = 'WIN-02,STS-01,STS-04,RES-01';
 
 interface Ran { code: number | null; out: string; err: string; ms: number }
 
