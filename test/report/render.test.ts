@@ -86,6 +86,9 @@ test('markdown and JUnit carry the comparison with a baseline', () => {
   assert.match(md, /### Changes against the baseline/);
   assert.match(md, new RegExp(`\\| ${w.id} \\| ${w.transport} \\| new failure \\| pass \\| fail \\|`));
   assert.match(renderJunit(now), /baseline: new failure \(pass -&gt; fail\)/);
+  const html = renderHtml(now);
+  assert.match(html, new RegExp(`<tr data-change="new-failure"><td><span class="chg new-failure">new failure</span></td><td><a href="#c-${w.transport}-${w.id}">${w.id}</a>`));
+  assert.match(html, /<input type="checkbox" name="change" value="new-failure" checked>/, 'filter by change');
 });
 
 test('timeline data: journal samples and call stats, client bytes, spans with outcomes, FIN events', () => {

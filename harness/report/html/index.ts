@@ -9,6 +9,7 @@ import { changeIndex, changeSummary } from '../baseline.ts';
 import { countStatus, resultKey, transportsOf, type ReportDocument } from '../document.ts';
 import type { Reporter } from '../reporter.ts';
 import { assets } from './assets.ts';
+import { renderChanges } from './changes.ts';
 import { chartId, renderCheck } from './check.ts';
 import { renderEnvironment } from './environment.ts';
 import { esc, jsonForScript } from './escape.ts';
@@ -47,14 +48,8 @@ function banner(doc: ReportDocument): string {
   ];
   if (doc.interrupted) lines.push('<p class="warn">The run was interrupted: partial results (checks that did not run are skipped "interrupted").</p>');
   if (doc.comparison) lines.push(`<p class="cmp">Against <code>${esc(doc.comparison.against.file)}</code> (run of ${esc(doc.comparison.against.startedAt)}): ${esc(changeSummary(doc.comparison))}.</p>`);
-  lines.push('<nav><a href="#matrix">Matrix</a> · <a href="#failures">Failures</a> · <a href="#others">Other verdicts</a> · <a href="#environment">Environment</a> · <a href="#reading">How to read this</a></nav></header>');
+  lines.push(`<nav>${doc.comparison ? '<a href="#changes">Changes</a> · ' : ''}<a href="#matrix">Matrix</a> · <a href="#failures">Failures</a> · <a href="#others">Other verdicts</a> · <a href="#environment">Environment</a> · <a href="#reading">How to read this</a></nav></header>`);
   return lines.join('\n');
-}
-
-function removedList(doc: ReportDocument): string {
-  const removed = doc.comparison?.removed ?? [];
-  if (removed.length === 0) return '';
-  return `<p class="muted">In the baseline but not run now: ${removed.map((e) => `${esc(e.id)} on ${esc(e.transport)} (was ${esc(e.before)})`).join(', ')}.</p>`;
 }
 
 const HOW_TO_READ = `<section id="reading" class="reading"><h2>How to read this report</h2>
@@ -87,10 +82,10 @@ export function renderHtml(doc: ReportDocument): string {
 <body>
 ${banner(doc)}
 <main>
+${renderChanges(doc)}
 <section id="overview"><h2>Verdicts</h2>
 ${renderFilters(doc)}
 ${renderMatrix(doc)}
-${removedList(doc)}
 </section>
 <h2 id="failures">Failures (${fails.length})</h2>
 ${fails.length === 0 ? '<p class="muted">None.</p>' : section(fails)}
