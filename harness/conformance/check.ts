@@ -9,7 +9,7 @@ import type { Verdict } from './verdict.ts';
 import type { ScenarioRun } from './probe-run.ts';
 
 export type Level = 'MUST' | 'SHOULD';
-export type Interpretation = 'I-1' | 'I-2' | 'I-3' | 'I-4' | 'I-5';
+export type Interpretation = 'I-1' | 'I-2' | 'I-3' | 'I-4' | 'I-5' | 'I-6';
 
 export interface RunOptions {
   /**

@@ -12,9 +12,14 @@ import { header, script, sleepMs } from './ops.ts';
 export const CROWD = {
   clients: 200,
   /** Each stalled handler writes pieces of this size with this timeout, until cancelled. */
-  piece: 16384, pieceTimeout: 0.5, maxWrites: 2000,
+  piece: 65536, pieceTimeout: 0.5, maxWrites: 2000,
   fastRequests: 400, fastConcurrency: 4,
-  /** After opening the crowd: wait until its handlers have filled their paths and block. */
+  /**
+   * Each handler first sends its head and sleeps this long, so the server's memory can be read with
+   * every crowd connection open and no body written yet (ISO-02 compares against that).
+   */
+  idleSeconds: 6,
+  /** After the idle phase: wait until the handlers have filled their paths and block. */
   settleMs: 2500,
 } as const;
 
@@ -26,6 +31,11 @@ export interface CrowdRun extends ScenarioRun {
   /** Clients that connected and whose handler started. */
   opened: number;
   rssBefore: number | null;
+  /** Every crowd request open, its handler sleeping before its first write. Null: not measured. */
+  rssIdle: number | null;
+  /** Why rssIdle is null when the target reports memory (the crowd took too long to open). */
+  idleProblem: string | null;
+  activeIdle: number;
   rssLoaded: number | null;
   activeLoaded: number;
 }
@@ -62,10 +72,13 @@ export async function crowd(ctx: CheckContext): Promise<CrowdRun> {
   try {
     const baseline = await measure(ctx, agent);
     const before = await ctx.probe.info();
-    const s = script([header(), { op: 'repeat', times: CROWD.maxWrites, until: 'cancelled', ops: [{ op: 'write', bytes: CROWD.piece, timeout: CROWD.pieceTimeout }] }]);
+    const s = script([header(), { op: 'sleep', seconds: CROWD.idleSeconds }, { op: 'repeat', times: CROWD.maxWrites, until: 'cancelled', ops: [{ op: 'write', bytes: CROWD.piece, timeout: CROWD.pieceTimeout }] }]);
     const tag = randomBytes(4).toString('hex');
     const ids = Array.from({ length: CROWD.clients }, (_, n) => `dw-crowd-${ctx.transport.name}-${tag}-${n}`);
     for (const id of ids) await ctx.probe.putScript(id, s);
+    // No handler can start before its request is sent, so until firstSent + idleSeconds none has
+    // written a byte: a sufficient condition read from the client's clock alone.
+    const firstSent = performance.now();
     for (const id of ids) {
       if (ctx.signal.aborted) break;
       const profile = ctx.options.crowdProfile;
@@ -73,13 +86,23 @@ export async function crowd(ctx: CheckContext): Promise<CrowdRun> {
       conns.push(c);
       c.send({ method: 'GET', path: `${ctx.probe.prefix}/run/${id}` });
     }
-    await sleepMs(CROWD.settleMs);
+    const expected = before.active_requests + conns.length;
+    let idle = await ctx.probe.info();
+    while (idle.active_requests < expected && performance.now() - firstSent < CROWD.idleSeconds * 500) {
+      await sleepMs(50);
+      idle = await ctx.probe.info();
+    }
+    const idleAt = performance.now() - firstSent;
+    const idleOk = idle.active_requests >= expected && idleAt < CROWD.idleSeconds * 1000 - 500;
+    const idleProblem = idleOk ? null : `the crowd took ${Math.round(idleAt)} ms to open (${idle.active_requests - before.active_requests} of ${conns.length} requests active), too long to read memory before its first writes`;
+    await sleepMs(Math.max(0, CROWD.idleSeconds * 1000 - (performance.now() - firstSent)) + CROWD.settleMs);
     const mid = await ctx.probe.info();
     const loaded = await measure(ctx, agent);
     return {
       scenario: 'crowd', transport: ctx.transport.name, ids, scripts: [s], journals: [], timeline: [], responses: [], bodies: [], marks: {},
       baseline, loaded, opened: conns.length,
       rssBefore: before.memory?.rss_bytes ?? null, rssLoaded: mid.memory?.rss_bytes ?? null,
+      rssIdle: idleOk ? (idle.memory?.rss_bytes ?? null) : null, idleProblem, activeIdle: idle.active_requests,
       activeLoaded: mid.active_requests,
     };
   } finally {
