@@ -39,6 +39,16 @@ export function makePattern(k: number, length: number, offset = 0): Buffer {
 }
 
 /**
+ * Bytes offset..offset+length of write k, read-only: up to 64 KiB a view of a shared constant
+ * (no allocation), beyond that a fresh buffer. For callers that only read it (the probe's writes).
+ */
+export function patternView(k: number, length: number, offset = 0): Uint8Array {
+  if (length > SPAN) return makePattern(k, length, offset);
+  const s = startOf(k, offset);
+  return BASE.subarray(s, s + length);
+}
+
+/**
  * Index in `data` of the first byte that differs from write k's pattern starting at `offset`,
  * or -1 when all of `data` matches.
  */

@@ -1,7 +1,7 @@
 // The probe handler: runs a script's io calls against a real io and journals what each returned
 // and when (probe protocol v1). Times are ms on this process's monotonic clock from handler start.
 import {
-  makePattern, type Journal, type JournalEntry, type Op, type Script, type SendStats as WireStats,
+  patternView, type Journal, type JournalEntry, type Op, type Script, type SendStats as WireStats,
 } from '../../protocol/index.ts';
 import type { Io, SendStats } from '../tx/io.ts';
 import { bodyBytesSent, cancelled, headersWereSent } from '../tx/send-result.ts';
@@ -89,7 +89,7 @@ export async function runScript(o: RunOptions): Promise<Journal> {
       }
       case 'write': {
         const kk = k++;
-        const r = await io.write(makePattern(kk, op.bytes), op.timeout);
+        const r = await io.write(patternView(kk, op.bytes), op.timeout);
         lastTimedOut = r !== null && !cancelled(r);
         entry = {
           i: 0, op: 'write', k: kk, bytes: op.bytes, ...(op.timeout !== undefined ? { timeout: op.timeout } : {}), t0, t1: now(),
