@@ -11,7 +11,7 @@ let s: RunningServer;
 let base: string;
 test.before(async () => {
   s = await startServer({
-    listen: [{ host: '127.0.0.1', port: 0 }], linger_timeout: 1,
+    listen: [{ host: '127.0.0.1', port: 0 }], linger_timeout: 1, shutdown_grace: 1,
     probe: { prefix: '/__probe', limits: { max_run_seconds: 1 } },
   });
   base = s.addresses[0]!.url;
@@ -45,7 +45,7 @@ test('a run past max_run_seconds is cancelled, journalled, and its connection cl
   // client sees the FIN once it reads what its kernel buffered; without the end it never would.
   await new Promise((r) => setTimeout(r, 1500));
   sock.resume();
-  const ms = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 20_000))]);
+  const ms = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 20_000).unref())]);
   assert.ok(ms > 0, 'connection still open 20 s after the run was cancelled');
   const info = (await (await request(`${base}/__probe/info`)).body.json()) as { active_requests: number };
   assert.is(info.active_requests, 0);
