@@ -12,6 +12,12 @@ import { fmtMs, KiB } from '../verifiers.ts';
 const P99_FLOOR_MS = 20;
 /** ISO-02 per stalled request: send_window + 64 KiB. */
 const MEMORY_SLACK = 64 * KiB;
+/**
+ * RSS is a coarse, process-wide measure (pages, allocator arenas, the JS heap growing while 200
+ * handlers run): the bound is judged with this relative tolerance (I-6). A server that buffers
+ * more than its window per request exceeds it by far more (e.g. window-ignored: megabytes).
+ */
+const MEMORY_TOLERANCE = 0.1;
 
 export const isoChecks: Check[] = [
   {
@@ -37,7 +43,7 @@ export const isoChecks: Check[] = [
   {
     id: 'ISO-02', group: 'ISO', level: 'MUST', interpretations: ['I-6'], features: ['send_timeout', 'memory'],
     text: 'Memory stays bounded: server memory growth per stalled request whose handler keeps writing with timeouts is at most `send_window + 64 KiB`.',
-    method: `During ISO-01's crowd (${CROWD.clients} stalled requests, or --profile's clients; default window), the server's resident set size from /__probe/info is read twice: with every crowd request open and its handler sleeping before its first write (the cost of the connections, requests and handlers themselves), and once the handlers have written until blocked. The growth between the two, per request, is what the writes hold and must not exceed send_window + 64 KiB.`,
+    method: `During ISO-01's crowd (${CROWD.clients} stalled requests, or --profile's clients; default window), the server's resident set size from /__probe/info is read twice: with every crowd request open and its handler sleeping before its first write (the cost of the connections, requests and handlers themselves), and once the handlers have written until blocked. The growth between the two, per request, is what the writes hold and must not exceed send_window + 64 KiB, judged with a ${MEMORY_TOLERANCE * 100}% tolerance for RSS granularity (a pass within the tolerance says so in its note).`,
     exclusive: true,
     async run(ctx) {
       const r = await ctx.scenario('crowd', crowd);
@@ -48,13 +54,14 @@ export const isoChecks: Check[] = [
       const perWrites = (r.rssLoaded - r.rssIdle) / n;
       const perIdle = (r.rssIdle - r.rssBefore) / n;
       const bound = ctx.info.defaults.send_window + MEMORY_SLACK;
+      const judged = Math.floor(bound * (1 + MEMORY_TOLERANCE));
       const evidence = {
         crowd: crowdBehaviour(ctx), requests: n, rss_before: r.rssBefore, rss_crowd_idle: r.rssIdle, rss_crowd_writing: r.rssLoaded,
-        per_request_without_writes: Math.round(perIdle), per_request_for_writes: Math.round(perWrites), bound,
+        per_request_without_writes: Math.round(perIdle), per_request_for_writes: Math.round(perWrites), bound, bound_with_tolerance: judged,
       };
-      return perWrites <= bound
-        ? pass(evidence)
-        : fail(`RSS growth per stalled request for its writes <= ${bound} B (send_window + 64 KiB)`, `${Math.round(perWrites)} B`, evidence);
+      return perWrites <= judged
+        ? pass(evidence, perWrites > bound ? `${Math.round(perWrites)} B per request is within the ${MEMORY_TOLERANCE * 100}% measurement tolerance of the bound, not under the bound itself` : undefined)
+        : fail(`RSS growth per stalled request for its writes <= ${bound} B (send_window + 64 KiB), +${MEMORY_TOLERANCE * 100}% measurement tolerance = ${judged} B`, `${Math.round(perWrites)} B`, evidence);
     },
   },
   {
