@@ -26,6 +26,8 @@ export interface RunningServer {
   readonly addresses: BoundAddress[];
   /** Requests whose handler runs or whose response is still on its way. */
   activeRequests(): number;
+  /** Response byte rings (tx/body-ring.ts): serving a response (busy) and pooled (idle, bytes). */
+  rings(): { busy: number; idle: number; idleBytes: number };
   /** Graceful: stop accepting, cancel running handlers, give them `shutdown_grace`, close. */
   close(): Promise<void>;
 }
@@ -127,6 +129,10 @@ export async function startServer(cfg: ServerConfig, hooks: ServerHooks = {}): P
   return {
     addresses,
     activeRequests: () => dispatcher!.activeCount,
+    rings: () => {
+      const r = dispatcher!.rings;
+      return { busy: r.busy, idle: r.idle.rings, idleBytes: r.idle.bytes };
+    },
     close() {
       closing ??= (async () => {
         const drained = new Promise<void>((resolve) => {

@@ -6,11 +6,18 @@
 // write has completed, at most COMMIT_MAX at a time. Whatever is handed to socket.write() can no
 // longer be withdrawn and counts as sent; everything still queued can be withdrawn by a timed-out
 // write. So against a stalled reader `sent` stops within COMMIT_MAX of what the kernel took.
+//
+// Body bytes handed to socket.write() are views of the response's byte ring; the TX side may
+// reuse that space only once it is released (Exchange.released, reported in progress): when the
+// write's callback has run (a plain socket's libuv may write from that memory until then), or
+// at once on TLS, which encrypts (or, when it cannot yet, copies) what it is given synchronously,
+// if the write reached TLS at once (nothing else was pending on the socket).
 import type { Socket } from 'node:net';
+import { COMMIT_MAX } from '../shuttle/messages.ts';
 import { Exchange } from './exchange.ts';
 import { RequestParser, RequestParseError, type ParsedRequest, type ParserLimits } from './request-parser.ts';
 
-export const COMMIT_MAX = 64 * 1024;
+export { COMMIT_MAX };
 
 export interface ConnectionLimits extends ParserLimits {
   maxPipeline: number;
@@ -25,6 +32,8 @@ export interface ConnectionHost {
   dispatch(conn: Connection, req: ParsedRequest): Exchange | null;
   /** Body bytes were committed, or the head was. */
   progress(ex: Exchange): void;
+  /** A socket write holds the bytes of `ex` it took no longer (`ex.released`, `ex.holds` are updated). */
+  released(ex: Exchange): void;
   /** The exchange is over on the wire (cancelled: the client went away first). */
   closed(ex: Exchange, cancelled: boolean): void;
   connectionGone(conn: Connection): void;
@@ -43,6 +52,8 @@ export class Connection {
   #ending = false;
   #paused = false;
   #timerMs = -1;
+  /** What the socket write in progress holds, until its callback (or the socket's close). */
+  #held: Array<[Exchange, number]> | null = null;
 
   constructor(
     readonly socket: Socket,
@@ -70,6 +81,8 @@ export class Connection {
   pump(): void {
     if (this.#writing || this.#gone) return;
     const out: Uint8Array[] = [];
+    /** Exchanges whose body bytes go out in this write, with the position they were taken up to. */
+    const taken: Array<[Exchange, number]> = [];
     let budget = COMMIT_MAX;
     let finishedAny = false;
     while (this.exchanges.length > 0 && !this.#ending) {
@@ -89,6 +102,8 @@ export class Connection {
         if (ex.queuedBytes > 0) {
           if (budget === 0) break;
           budget -= ex.takeFramed(budget, out);
+          taken.push([ex, ex.sent]);
+          ex.holds++;
           if (!ex.local) this.host.progress(ex);
           if (ex.queuedBytes > 0) break;
         }
@@ -100,7 +115,8 @@ export class Connection {
       if (!ex.local) this.host.closed(ex, false);
       if (ex.closeAfter) this.#beginEnding();
     }
-    if (out.length > 0) this.#write(out);
+    if (out.length > 0) this.#write(out, taken);
+    else this.#release(taken); // counted, never on the wire (HEAD)
     if (this.#ending && !this.#writing) this.socket.end();
     else if (this.#peerEnded && this.exchanges.length === 0 && !this.#writing) this.#beginEnding(true);
     if (finishedAny) {
@@ -127,21 +143,38 @@ export class Connection {
     }
   }
 
-  #write(out: Uint8Array[]): void {
+  #write(out: Uint8Array[], taken: Array<[Exchange, number]>): void {
     this.#writing = true;
     const s = this.socket;
+    // With nothing pending on the socket, the write goes down to the handle synchronously (a
+    // pending one would queue ours in the Writable, uncopied, until it is done).
+    const consumedAtOnce = this.tls && taken.length > 0 && s.writableLength === 0 && !s.writableCorked && !s.destroyed;
+    if (!consumedAtOnce) this.#held = taken;
     const done = (): void => {
       this.#writing = false;
+      if (this.#held === taken) {
+        this.#held = null;
+        this.#release(taken);
+      }
       this.pump();
     };
-    if (out.length === 1) {
-      s.write(out[0]!, done);
-      return;
+    if (out.length === 1) s.write(out[0]!, done);
+    else {
+      s.cork();
+      for (let i = 0; i < out.length - 1; i++) s.write(out[i]!);
+      s.write(out[out.length - 1]!, done);
+      s.uncork();
     }
-    s.cork();
-    for (let i = 0; i < out.length - 1; i++) s.write(out[i]!);
-    s.write(out[out.length - 1]!, done);
-    s.uncork();
+    if (consumedAtOnce) this.#release(taken);
+  }
+
+  /** These body bytes are referenced no more; the TX side may reuse their ring space. */
+  #release(taken: Array<[Exchange, number]>): void {
+    for (const [ex, to] of taken) {
+      ex.holds--;
+      if (to > ex.released) ex.released = to;
+      if (!ex.local) this.host.released(ex);
+    }
   }
 
   #onData(chunk: Buffer): void {
@@ -233,6 +266,12 @@ export class Connection {
     this.#gone = true;
     const rest = this.exchanges.splice(0);
     for (const ex of rest) if (!ex.local) this.host.closed(ex, !ex.finished);
+    // The handle is closed: libuv has let go of a write it had not finished.
+    if (this.#held) {
+      const held = this.#held;
+      this.#held = null;
+      this.#release(held);
+    }
     this.host.connectionGone(this);
   }
 }

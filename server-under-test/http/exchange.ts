@@ -4,6 +4,10 @@
 // chunked by default, the handler's Content-Length if it declared one, or close-delimited for an
 // HTTP/1.0 client. Each commit of body bytes is framed on its own (one chunk per commit), so the
 // framing stays valid whatever is withdrawn later (PWR-02).
+//
+// Queued body bytes are mostly views of the response's byte ring (a SharedArrayBuffer the TX
+// side writes into; see tx/body-ring.ts), handed to the socket as they are. `released` tells the
+// TX side up to which body position the worker references none of them any more.
 import { NO_FAULTS, type FaultSet } from '../faults.ts';
 import { dateLine, statusLine } from './status-text.ts';
 
@@ -24,6 +28,13 @@ export class Exchange {
   declaredLength = -1;
   /** Body bytes committed to the socket. */
   sent = 0;
+  /** Body position before which no byte is referenced here any more (write done, or consumed). */
+  released = 0;
+  /** The response's byte ring and its id, once the TX side has shared it; 0: none. */
+  ring: SharedArrayBuffer | null = null;
+  ringId = 0;
+  /** Socket writes (0 or 1) that hold bytes of this exchange: taken, and not yet released. */
+  holds = 0;
   /** The handler closed the response (`end`), or aborted it. */
   ended = false;
   aborted = false;
@@ -111,6 +122,15 @@ export class Exchange {
       this.queuedBytes -= p.data.length;
       this.queue.splice(i, 1);
     }
+  }
+
+  /**
+   * Fault tail-not-withdrawn only: the queued bytes of write `wseq` stay queued though the TX side
+   * was told they are gone and may reuse their ring space; copy them out of the ring first, so
+   * the fault sends the withdrawn tail as it was (not bytes written over it).
+   */
+  keepOwnCopy(wseq: number): void {
+    for (const p of this.queue) if (p.wseq === wseq && !(p.data.buffer instanceof ArrayBuffer)) p.data = p.data.slice();
   }
 
   /**

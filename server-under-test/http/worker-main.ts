@@ -24,6 +24,8 @@ const port = parentPort!;
 const exchanges = new Map<number, { ex: Exchange; conn: Connection }>();
 const connections = new Set<Connection>();
 const servers: net.Server[] = [];
+/** The byte rings the TX side has shared, by id; it pools them, so one serves many responses. */
+const rings = new Map<number, SharedArrayBuffer>();
 let nextRid = 1;
 let shuttingDown = false;
 
@@ -52,17 +54,31 @@ const host: ConnectionHost = {
     return ex;
   },
   progress(ex: Exchange): void {
-    channel.postLatest(`p${ex.rid}`, { t: 'progress', rid: ex.rid, sent: ex.sent, headersSent: ex.headCommitted });
+    channel.postLatest(`p${ex.rid}`, { t: 'progress', rid: ex.rid, sent: ex.sent, headersSent: ex.headCommitted, released: ex.released });
+  },
+  released(ex: Exchange): void {
+    // Tell the TX side which ring space it may reuse; a finished response writes no more.
+    if (!ex.finished && exchanges.has(ex.rid)) host.progress(ex);
+    freeRingIfDone(ex);
   },
   closed(ex: Exchange, cancelled: boolean): void {
     if (!exchanges.delete(ex.rid)) return;
     channel.post({ t: 'closed', rid: ex.rid, cancelled, sent: ex.sent });
+    freeRingIfDone(ex);
   },
   connectionGone(conn: Connection): void {
     connections.delete(conn);
     maybeDrained();
   },
 };
+
+/** Hands the exchange's ring back once the exchange is over and no socket write holds its bytes. */
+function freeRingIfDone(ex: Exchange): void {
+  if (ex.ringId === 0 || ex.holds > 0 || exchanges.has(ex.rid)) return;
+  channel.post({ t: 'ring-free', rid: ex.rid, id: ex.ringId });
+  ex.ring = null;
+  ex.ringId = 0;
+}
 
 function onMessage(m: ToHttp): void {
   switch (m.t) {
@@ -80,6 +96,29 @@ function onMessage(m: ToHttp): void {
       channel.post({ t: 'head-withdrawn', rid: m.rid, hseq: m.hseq, committed });
       return;
     }
+    case 'ring': {
+      if (m.ring) rings.set(m.id, m.ring);
+      const e = exchanges.get(m.rid);
+      const ring = rings.get(m.id);
+      if (!e || !ring) {
+        // The exchange is over already: the ring was never used here.
+        channel.post({ t: 'ring-free', rid: m.rid, id: m.id });
+        return;
+      }
+      e.ex.ring = ring;
+      e.ex.ringId = m.id;
+      return;
+    }
+    case 'ring-drop':
+      rings.delete(m.id);
+      return;
+    case 'ring-body': {
+      const e = exchanges.get(m.rid);
+      if (!e || !e.ex.ring) return;
+      e.ex.enqueue(m.wseq, new Uint8Array(e.ex.ring, m.off, m.len));
+      e.conn.pump();
+      return;
+    }
     case 'body': {
       const e = exchanges.get(m.rid);
       if (!e) return;
@@ -90,7 +129,8 @@ function onMessage(m: ToHttp): void {
     case 'withdraw': {
       const e = exchanges.get(m.rid);
       // Fault tail-not-withdrawn: the reply claims the tail is gone, but it stays queued.
-      if (e && !faults.has('tail-not-withdrawn')) e.ex.withdraw(m.wseq);
+      if (e && faults.has('tail-not-withdrawn')) e.ex.keepOwnCopy(m.wseq);
+      else if (e) e.ex.withdraw(m.wseq);
       channel.post({ t: 'withdrawn', rid: m.rid, wseq: m.wseq, sent: e ? e.ex.sent : -1 });
       return;
     }

@@ -4,6 +4,7 @@
 // reported the exchange closed (then its shuttle is free).
 import { NO_FAULTS, type FaultSet } from '../faults.ts';
 import { unreachable, type ToHttp, type ToTx } from '../shuttle/messages.ts';
+import { RingPool } from './body-ring.ts';
 import { Io, flattenHeaders, type IoDefaults } from './io.ts';
 import type { Router } from './router.ts';
 import type { Request, ResponseTable } from './types.ts';
@@ -23,6 +24,8 @@ export class Dispatcher {
   readonly #active = new Map<number, Active>();
   #running = 0;
   #idleWaiters: Array<() => void> = [];
+  /** The responses' byte rings, shared by every io. */
+  readonly rings: RingPool;
 
   constructor(
     private readonly post: (m: ToHttp, transfer?: ArrayBuffer) => void,
@@ -31,7 +34,9 @@ export class Dispatcher {
     private readonly events: DispatcherEvents,
     /** Test-only faults (faults.ts), handed to every io. */
     private readonly faults: FaultSet = NO_FAULTS,
-  ) {}
+  ) {
+    this.rings = new RingPool((id) => this.post({ t: 'ring-drop', id }));
+  }
 
   /** Requests whose shuttle is alive (handler running, or response still on its way). */
   get activeCount(): number {
@@ -44,10 +49,13 @@ export class Dispatcher {
         this.#start(m);
         return;
       case 'progress':
-        this.#active.get(m.rid)?.io.onProgress(m.sent, m.headersSent);
+        this.#active.get(m.rid)?.io.onProgress(m.sent, m.headersSent, m.released);
         return;
       case 'withdrawn':
         this.#active.get(m.rid)?.io.onWithdrawn(m.wseq, m.sent);
+        return;
+      case 'ring-free':
+        this.rings.workerDone(m.id, m.rid);
         return;
       case 'head-withdrawn':
         this.#active.get(m.rid)?.io.onHeadWithdrawn(m.hseq, m.committed);
@@ -87,7 +95,7 @@ export class Dispatcher {
   }
 
   #start(m: Extract<ToTx, { t: 'request' }>): void {
-    const io = new Io(m.rid, this.post, this.defaults, this.faults);
+    const io = new Io(m.rid, this.post, this.defaults, this.faults, this.rings);
     const a: Active = { io, handlerDone: false, wireClosed: false };
     this.#active.set(m.rid, a);
     this.#running++;

@@ -14,8 +14,14 @@
 // committed to the socket (I-3), reported back in "continue" (progress) messages. The window
 // holds bytes accepted but not yet committed; write() returns nil once its whole body is in the
 // window (I-5). Calls on one io run one after another, in the order they were made.
+//
+// Body bytes are copied once, into the response's byte ring (body-ring.ts), made at the first
+// write and shared with the worker; its space is reused once the worker reports it released
+// (progress.released) or a timed-out write withdrew it. Bytes that do not fit the ring at its
+// largest (a window raised past what it was made for, or window-ignored) go in pieces of their own.
 import { NO_FAULTS, TIMEOUT_IGNORED_FACTOR, type FaultSet } from '../faults.ts';
-import type { ToHttp } from '../shuttle/messages.ts';
+import { COMMIT_MAX, type ToHttp } from '../shuttle/messages.ts';
+import { RING_WINDOW_LIMIT, RingPool, type BodyRing } from './body-ring.ts';
 import { SendResult } from './send-result.ts';
 import type { Headers } from './types.ts';
 
@@ -55,6 +61,9 @@ export class Io {
   #sent = 0;
   /** Stream bytes handed to the worker (accepted into the window), net of withdrawals. */
   #accepted = 0;
+  /** Body position before which the worker references no byte any more (progress.released). */
+  #released = 0;
+  #ring: BodyRing | null = null;
   #cancelled = false;
   #headersSent = false;
   #head: 'none' | 'pending' | 'failed' | 'sent' = 'none';
@@ -74,6 +83,8 @@ export class Io {
     private readonly defaults: IoDefaults,
     /** Test-only faults (faults.ts); empty for a correct server. */
     private readonly faults: FaultSet = NO_FAULTS,
+    /** Where the response's byte ring comes from, and goes back to. */
+    private readonly rings: RingPool = new RingPool(() => {}),
   ) {}
 
   getSendStats(): SendStats {
@@ -133,8 +144,12 @@ export class Io {
   }
 
   /** @internal "Continue" from the worker. */
-  onProgress(sent: number, headersSent: boolean): void {
+  onProgress(sent: number, headersSent: boolean, released: number): void {
     if (sent > this.#sent) this.#sent = sent;
+    if (released > this.#released) {
+      this.#released = released;
+      this.#ring?.release(released);
+    }
     if (headersSent && !this.#headersSent) {
       this.#headersSent = true;
       if (this.#head === 'pending') this.#head = 'sent';
@@ -160,6 +175,7 @@ export class Io {
   cancel(): void {
     if (this.#cancelled) return;
     this.#cancelled = true;
+    this.#ringDone();
     for (const resolve of this.#withdrawals.values()) resolve(this.#sent);
     for (const resolve of this.#headWithdrawals.values()) resolve(false);
     this.#wake();
@@ -234,9 +250,7 @@ export class Io {
       const room = window - (this.#accepted - this.#sent);
       if (room > 0) {
         const n = Math.min(room, len - off);
-        const piece = new Uint8Array(n);
-        piece.set(bytes.subarray(off, off + n));
-        this.post({ t: 'body', rid: this.rid, wseq, data: piece }, piece.buffer);
+        this.#send(wseq, bytes, off, n, window);
         this.#accepted += n;
         off += n;
         if (off === len) return null;
@@ -248,11 +262,47 @@ export class Io {
     }
   }
 
+  /**
+   * Hands bytes [from, from + n) of `src` to the worker at body position #accepted: copied once
+   * into the ring (made here at the first write), and whatever the ring cannot take at its
+   * largest into a piece of its own.
+   */
+  #send(wseq: number, src: Uint8Array, from: number, n: number, window: number): void {
+    if (this.#ring === null) {
+      // Sized for the window it serves (at least the default one, so a handler raising its window
+      // up to that still gets a ring big enough); only what live bytes need is ever committed.
+      const max = Math.min(Math.max(window, this.defaults.sendWindow), RING_WINDOW_LIMIT) + COMMIT_MAX;
+      const { ring, fresh } = this.rings.take(this.rid, n, max);
+      this.#ring = ring;
+      this.post({ t: 'ring', rid: this.rid, id: ring.id, ring: fresh ? ring.sab : null });
+    }
+    const ring = this.#ring;
+    const end = from + n;
+    let pos = this.#accepted;
+    while (from < end) {
+      const r = ring.reserve(pos, end - from);
+      if (r === null) break;
+      ring.bytes.set(src.subarray(from, from + r.len), r.off);
+      this.post({ t: 'ring-body', rid: this.rid, wseq, off: r.off, len: r.len });
+      from += r.len;
+      pos += r.len;
+    }
+    if (from < end) {
+      const piece = new Uint8Array(end - from);
+      piece.set(src.subarray(from, end));
+      this.post({ t: 'body', rid: this.rid, wseq, data: piece }, piece.buffer);
+    }
+  }
+
   /** Settles a write that did not get its whole body out: `current` drops by what was withdrawn. */
   #partial(start: number, len: number, accepted: number, cancelled: boolean): SendResult {
     const bbs = Math.max(0, Math.min(this.#sent - start, accepted));
     if (!this.faults.has('current-not-reduced')) this.#current -= len - bbs;
     this.#accepted = start + bbs;
+    // The worker dropped the rest (I-2): its ring space is free again. (A cancelled io has given
+    // its ring up already; the worker may still send the rest at shutdown, from a ring nobody
+    // writes into until the worker hands it back.)
+    this.#ring?.rollback(this.#accepted);
     return new SendResult('write', cancelled, this.#headersSent, this.faults.has('bbs-off-by-one') ? bbs + 1 : bbs);
   }
 
@@ -280,12 +330,20 @@ export class Io {
   #close(abort: boolean): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#ringDone();
     if (this.#cancelled) return;
     if (this.#head === 'none' && !abort) {
       this.#head = 'pending';
       this.post({ t: 'head', rid: this.rid, hseq: ++this.#hseq, status: 200, headers: [] });
     }
     this.post({ t: 'end', rid: this.rid, abort });
+  }
+
+  /** This io never writes again (closed, or cancelled): its ring may serve another response once the worker is done with it too. */
+  #ringDone(): void {
+    if (this.#ring === null) return;
+    this.rings.txDone(this.#ring.id, this.rid);
+    this.#ring = null;
   }
 
   #withdraw(wseq: number): Promise<number> {
