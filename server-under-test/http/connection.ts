@@ -79,7 +79,9 @@ export class Connection {
 
   /** Commits whatever can be committed now. */
   pump(): void {
-    if (this.#writing || this.#gone) return;
+    // A destroyed socket (reset, write error) takes nothing: its queued bytes must not count as
+    // sent. Its 'close' follows and reports the exchanges cancelled.
+    if (this.#writing || this.#gone || this.socket.destroyed) return;
     const out: Uint8Array[] = [];
     /** Exchanges whose body bytes go out in this write, with the position they were taken up to. */
     const taken: Array<[Exchange, number]> = [];

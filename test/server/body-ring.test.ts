@@ -216,6 +216,20 @@ const sites: Site[] = [
     },
   },
   {
+    // Fills the client's path (it reads nothing), queues 300,000 B more, waits for the client to
+    // go away, and records the stats the handler sees then.
+    path: '/queued',
+    handler: async (req, io) => {
+      const key = new URLSearchParams(req.query).get('key')!;
+      await io.writeHeader(200, {});
+      while ((await io.write(pattern(0, 65536), 0.3)) === null) { /* until the path is full */ }
+      await io.write(pattern(0, 300_000), 5);
+      const r = await io.wait(0, 10);
+      const st = io.getSendStats();
+      results.set(key, [{ off: st.current, len: st.sent, bbs: r === null ? -1 : Number(r.isCancelled) }]);
+    },
+  },
+  {
     // n bytes (default 2 MiB) in 64 KiB writes.
     path: '/big',
     handler: async (req, io) => {
@@ -292,6 +306,26 @@ for (const which of ['plain', 'TLS'] as const) {
     assert.ok(got.equals(expected), 'exactly the committed bytes of every write');
   });
 }
+
+test('bytes still queued when the client resets are not counted as sent', async () => {
+  for (const u of s.addresses) {
+    const key = `q-${u.port}`;
+    const c: net.Socket = u.tls
+      ? tls.connect({ host: u.host, port: u.port, rejectUnauthorized: false })
+      : net.connect({ host: u.host, port: u.port });
+    c.pause();
+    c.write(`GET /queued?key=${key} HTTP/1.1\r\nhost: x\r\n\r\n`);
+    c.on('error', () => {});
+    await new Promise((r) => setTimeout(r, 1500));
+    if (u.tls) c.destroy();
+    else c.resetAndDestroy();
+    const t0 = Date.now();
+    while (!results.has(key) && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
+    const [st] = results.get(key)!;
+    assert.is(st!.bbs, 1, 'wait() reported the cancellation');
+    assert.ok(st!.len < st!.off, `sent ${st!.len} < current ${st!.off}: the queued bytes never left`);
+  }
+});
 
 test('every ring goes back to the pool: after HEAD, a client that resets mid-body, pipelined responses', async () => {
   const url = new URL(s.addresses[0]!.url);
