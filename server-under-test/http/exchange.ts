@@ -44,6 +44,8 @@ export class Exchange {
   closeAfter: boolean;
   readonly queue: Piece[] = [];
   queuedBytes = 0;
+  /** Most bytes queued since progress last left at once (worker-main `progress`). */
+  peakQueued = 0;
   /** Made by the worker itself (an error or overload answer); no handler behind it. */
   local = false;
 

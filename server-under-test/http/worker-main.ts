@@ -6,7 +6,7 @@ import tls from 'node:tls';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FaultName } from '../faults.ts';
 import { BatchingChannel } from '../shuttle/channel.ts';
-import { unreachable, type ToHttp, type ToTx } from '../shuttle/messages.ts';
+import { COMMIT_MAX, unreachable, type ToHttp, type ToTx } from '../shuttle/messages.ts';
 import { Connection, type ConnectionHost, type ConnectionLimits } from './connection.ts';
 import { Exchange } from './exchange.ts';
 import type { ParsedRequest } from './request-parser.ts';
@@ -55,6 +55,16 @@ const host: ConnectionHost = {
   },
   progress(ex: Exchange): void {
     channel.postLatest(`p${ex.rid}`, { t: 'progress', rid: ex.rid, sent: ex.sent, headersSent: ex.headCommitted, released: ex.released });
+    // A batch leaves when this turn ends, but a fast socket can drain the whole window within one
+    // turn (write callbacks chain through nextTick): once half of what was queued has gone out,
+    // send the progress now, so the handler refills the window while the rest is written. Only
+    // for a response still being written with more than a couple of commits queued: flushing
+    // every small response would cost a postMessage each.
+    if (ex.queuedBytes > ex.peakQueued) ex.peakQueued = ex.queuedBytes;
+    else if (ex.queuedBytes * 2 < ex.peakQueued && ex.peakQueued >= 2 * COMMIT_MAX && !ex.ended) {
+      ex.peakQueued = ex.queuedBytes;
+      channel.flush();
+    }
   },
   released(ex: Exchange): void {
     // Tell the TX side which ring space it may reuse; a finished response writes no more.
