@@ -142,15 +142,6 @@ export class Exchange {
   }
 
   /**
-   * Fault tail-not-withdrawn only: the queued bytes of write `wseq` stay queued though the TX side
-   * was told they are gone and may reuse their ring space; copy them out of the ring first, so
-   * the fault sends the withdrawn tail as it was (not bytes written over it).
-   */
-  keepOwnCopy(wseq: number): void {
-    for (const p of this.queue) if (p.wseq === wseq && !(p.data.buffer instanceof ArrayBuffer)) p.data = p.data.slice();
-  }
-
-  /**
    * Takes up to `max` queued body bytes and returns them framed, ready for the socket; they
    * count as sent from here on. Empty when nothing is queued.
    */
