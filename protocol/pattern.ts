@@ -5,7 +5,8 @@
 export const PATTERN_MODULUS = 251;
 export const PATTERN_STRIDE = 37;
 
-const SPAN = 64 * 1024;
+/** 1 MiB: probe writes up to this size need no buffer of their own (ISO-02 counts what they hold). */
+const SPAN = 1024 * 1024;
 /** BASE[i] = i mod 251, long enough that any window of SPAN bytes starting in the first cycle fits. */
 const BASE = (() => {
   const b = Buffer.allocUnsafe(SPAN + PATTERN_MODULUS);
@@ -39,7 +40,7 @@ export function makePattern(k: number, length: number, offset = 0): Buffer {
 }
 
 /**
- * Bytes offset..offset+length of write k, read-only: up to 64 KiB a view of a shared constant
+ * Bytes offset..offset+length of write k, read-only: up to 1 MiB a view of a shared constant
  * (no allocation), beyond that a fresh buffer. For callers that only read it (the probe's writes).
  */
 export function patternView(k: number, length: number, offset = 0): Uint8Array {
