@@ -190,6 +190,18 @@ export class Io {
     return run;
   }
 
+  /**
+   * The send window in force: io.sendWindow, or the cfg default when null. A value that is not a
+   * positive integer makes the write raise ERR_BAD_ARGUMENT before it accepts anything; one set
+   * to such a value while a write is blocked is ignored by that write (it keeps `fallback`).
+   */
+  #windowOf(fallback?: number): number {
+    const w = this.sendWindow ?? this.defaults.sendWindow;
+    if (Number.isSafeInteger(w) && w > 0) return w;
+    if (fallback !== undefined) return fallback;
+    throw new IoError('ERR_BAD_ARGUMENT', `send_window must be a positive integer number of bytes or null, got ${String(w)}`);
+  }
+
   #timeoutOf(timeout: number | undefined): number {
     const t = timeout ?? this.sendTimeout ?? this.defaults.sendTimeout;
     if (typeof t !== 'number' || Number.isNaN(t) || t < 0) throw new IoError('ERR_BAD_ARGUMENT', `timeout must be a non-negative number of seconds, got ${String(t)}`);
@@ -230,6 +242,7 @@ export class Io {
     if (this.#closed) throw new IoError('ERR_CLOSED', 'write() after close()');
     if (typeof body !== 'string' && !(body instanceof Uint8Array)) throw new IoError('ERR_BAD_ARGUMENT', 'body must be a string or bytes');
     const t = this.#timeoutOf(timeout);
+    this.#windowOf(); // raises before anything is sent when io.sendWindow is not valid
     if (this.#cancelled) return new SendResult('write', true, this.#headersSent, 0);
     if (this.#head !== 'sent') {
       // No head yet: send the default one first, within the same timeout.
@@ -242,6 +255,7 @@ export class Io {
     if (this.#declaredLength >= 0 && this.#current + len > this.#declaredLength) {
       throw new IoError('ERR_CONTENT_LENGTH', `write() of ${len} bytes would exceed the declared content-length ${this.#declaredLength}`);
     }
+    let lastWindow = this.#windowOf();
     const start = this.#current;
     this.#current += len;
     const wseq = ++this.#wseq;
@@ -249,7 +263,8 @@ export class Io {
     let off = 0;
     for (;;) {
       if (this.#cancelled) return this.#partial(start, len, off, true);
-      const window = this.faults.has('window-ignored') ? Infinity : (this.sendWindow ?? this.defaults.sendWindow);
+      lastWindow = this.#windowOf(lastWindow);
+      const window = this.faults.has('window-ignored') ? Infinity : lastWindow;
       const room = window - (this.#accepted - this.#sent);
       if (room > 0) {
         const n = Math.min(room, len - off);
