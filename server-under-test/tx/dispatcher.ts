@@ -145,8 +145,17 @@ export class Dispatcher {
       body = Buffer.from('handler returned invalid headers\n');
       table = { status: 500 };
     }
-    if (!headers.some((h, i) => i % 2 === 0 && h.toLowerCase() === 'content-length')) {
+    const clAt = headers.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === 'content-length');
+    if (clAt < 0) {
       headers.push('content-length', String(body ? body.length : 0));
+    } else if (body && Number(headers[clAt + 1]) < body.length) {
+      // More body than the declared length: the excess would be read as the next response on
+      // this connection. (A shorter body is safe: the connection closes after it, PWR-02.)
+      const declared = headers[clAt + 1];
+      headers = ['content-type', 'text/plain'];
+      body = Buffer.from(`handler returned a ${body.length}-byte body with content-length ${declared}\n`);
+      headers.push('content-length', String(body.length));
+      table = { status: 500 };
     }
     let transfer: ArrayBuffer | undefined;
     if (body && body.length > 0) {

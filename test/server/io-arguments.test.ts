@@ -36,4 +36,22 @@ test('io.sendWindow that is not a positive integer: write() raises ERR_BAD_ARGUM
   for (const line of seen) assert.match(line, /ERR_BAD_ARGUMENT: send_window must be a positive integer/);
 });
 
+test('a returned table whose body is longer than its content-length: 500, and the connection stays in step', async () => {
+  const s = await startServer({
+    listen: [{ host: '127.0.0.1', port: 0 }],
+    handler: (req) => (req.path === '/bad' ? { status: 200, headers: { 'content-length': '3' }, body: 'hello, and more' } : { status: 200, body: 'ok' }),
+  }, { onHandlerError: () => {} });
+  try {
+    const base = s.addresses[0]!.url;
+    const bad = await request(`${base}/bad`);
+    assert.is(bad.statusCode, 500);
+    assert.match(await bad.body.text(), /15-byte body with content-length 3/);
+    const next = await request(`${base}/next`); // same keep-alive connection
+    assert.is(next.statusCode, 200);
+    assert.is(await next.body.text(), 'ok');
+  } finally {
+    await s.close();
+  }
+});
+
 test.run();
