@@ -145,18 +145,16 @@ export class Dispatcher {
       body = Buffer.from('handler returned invalid headers\n');
       table = { status: 500 };
     }
-    const clAt = headers.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === 'content-length');
-    if (clAt < 0) {
-      headers.push('content-length', String(body ? body.length : 0));
-    } else if (body && Number(headers[clAt + 1]) < body.length) {
+    let clAt = headers.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === 'content-length');
+    if (clAt >= 0 && body && Number(headers[clAt + 1]) < body.length) {
       // More body than the declared length: the excess would be read as the next response on
       // this connection. (A shorter body is safe: the connection closes after it, PWR-02.)
-      const declared = headers[clAt + 1];
+      body = Buffer.from(`handler returned a ${body.length}-byte body with content-length ${headers[clAt + 1]}\n`);
       headers = ['content-type', 'text/plain'];
-      body = Buffer.from(`handler returned a ${body.length}-byte body with content-length ${declared}\n`);
-      headers.push('content-length', String(body.length));
       table = { status: 500 };
+      clAt = -1;
     }
+    if (clAt < 0) headers.push('content-length', String(body ? body.length : 0));
     let transfer: ArrayBuffer | undefined;
     if (body && body.length > 0) {
       const copy = new Uint8Array(body.length);

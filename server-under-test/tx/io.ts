@@ -242,7 +242,7 @@ export class Io {
     if (this.#closed) throw new IoError('ERR_CLOSED', 'write() after close()');
     if (typeof body !== 'string' && !(body instanceof Uint8Array)) throw new IoError('ERR_BAD_ARGUMENT', 'body must be a string or bytes');
     const t = this.#timeoutOf(timeout);
-    this.#windowOf(); // raises before anything is sent when io.sendWindow is not valid
+    let lastWindow = this.#windowOf(); // raises before anything is sent when io.sendWindow is not valid
     if (this.#cancelled) return new SendResult('write', true, this.#headersSent, 0);
     if (this.#head !== 'sent') {
       // No head yet: send the default one first, within the same timeout.
@@ -255,7 +255,6 @@ export class Io {
     if (this.#declaredLength >= 0 && this.#current + len > this.#declaredLength) {
       throw new IoError('ERR_CONTENT_LENGTH', `write() of ${len} bytes would exceed the declared content-length ${this.#declaredLength}`);
     }
-    let lastWindow = this.#windowOf();
     const start = this.#current;
     this.#current += len;
     const wseq = ++this.#wseq;

@@ -37,7 +37,6 @@ export interface CrowdRun extends ScenarioRun {
   rssIdle: number | null;
   /** Why rssIdle is null when the target reports memory (the crowd took too long to open). */
   idleProblem: string | null;
-  activeIdle: number;
   rssLoaded: number | null;
   activeLoaded: number;
 }
@@ -80,10 +79,10 @@ export async function crowd(ctx: CheckContext): Promise<CrowdRun> {
     for (const id of ids) await ctx.probe.putScript(id, s);
     // No handler can start before its request is sent, so until firstSent + idleSeconds none has
     // written a byte: a sufficient condition read from the client's clock alone.
+    const profile = ctx.options.crowdProfile;
     const firstSent = performance.now();
     for (const id of ids) {
       if (ctx.signal.aborted) break;
-      const profile = ctx.options.crowdProfile;
       const c = await ctx.transport.open({ behaviour: profile ? behaviourFromProfile(profile) : createStalled(), storeBodyCap: 0 });
       conns.push(c);
       c.send({ method: 'GET', path: `${ctx.probe.prefix}/run/${id}` });
@@ -104,7 +103,7 @@ export async function crowd(ctx: CheckContext): Promise<CrowdRun> {
       scenario: 'crowd', transport: ctx.transport.name, ids, scripts: [s], journals: [], timeline: [], responses: [], bodies: [], marks: {},
       baseline, loaded, opened: conns.length,
       rssBefore: before.memory?.rss_bytes ?? null, rssLoaded: mid.memory?.rss_bytes ?? null,
-      rssIdle: idleOk ? (idle.memory?.rss_bytes ?? null) : null, idleProblem, activeIdle: idle.active_requests,
+      rssIdle: idleOk ? (idle.memory?.rss_bytes ?? null) : null, idleProblem,
       activeLoaded: mid.active_requests,
     };
   } finally {
