@@ -63,6 +63,7 @@ export class H2Connection {
   private writeEnded = false;
   private clientClosing = false;
   private drainTimer: NodeJS.Timeout | null = null;
+  private socketPaused = false;
   private readonly initialWindow: number;
 
   private constructor(private readonly opts: H2ConnectionOptions) {
@@ -157,6 +158,8 @@ export class H2Connection {
   /** Labels of written frames in write order, when recordWrites is on ("HEADERS:1", "PING_ACK"...). */
   get writtenFrames(): readonly string[] { return this.core.framer.written; }
   get connectionBehaviour(): ReadBehaviour | null { return this.core.connReader?.behaviour ?? null; }
+  /** True between pauseSocket() and resumeSocket(). */
+  get socketIsPaused(): boolean { return this.socketPaused; }
 
   /** Calls `fn` (on a microtask) whenever streams, settings or the connection's state change. */
   onChange(fn: () => void): () => void {
@@ -230,6 +233,27 @@ export class H2Connection {
     if (this.core.closed || n <= 0) return;
     const inc = Math.min(n, this.core.window.headroom);
     if (inc > 0) this.core.sendConnectionGrant(inc, 0);
+  }
+
+  /**
+   * Stops reading TCP (below HTTP/2): nothing more is taken from the kernel once the socket's own
+   * buffer is full, whatever the windows allow, so the server's TCP send path fills, as behind an
+   * HTTP/1.1 client that stops reading. No frame is parsed meanwhile (PINGs, SETTINGS wait too);
+   * what we write still goes out. resumeSocket() reads again.
+   */
+  pauseSocket(): void {
+    if (this.socketPaused || this.core.closed || this.opened === null) return;
+    this.socketPaused = true;
+    this.opened.socket.pause();
+    this.core.record({ type: 'socket-pause', t: wallNow() });
+  }
+
+  resumeSocket(): void {
+    if (!this.socketPaused || this.opened === null) return;
+    this.socketPaused = false;
+    if (this.core.closed) return;
+    this.core.record({ type: 'socket-resume', t: wallNow() });
+    this.opened.socket.resume();
   }
 
   /** Graceful close: GOAWAY(NO_ERROR), FIN once it is out, then the socket closes. */

@@ -23,6 +23,9 @@ export type H2ConnectionEvent =
   | ({ type: 'violation'; t: number } & Violation)
   | { type: 'stream-opened'; t: number; streamId: number }
   | { type: 'stream-closed'; t: number; streamId: number; completion: StreamCompletion }
+  /** pauseSocket() / resumeSocket(): reading TCP stopped or started again (below HTTP/2). */
+  | { type: 'socket-pause'; t: number }
+  | { type: 'socket-resume'; t: number }
   /** The connection-level reading behaviour stopped or started consuming. */
   | { type: 'pause'; t: number; behaviour: string }
   | { type: 'resume'; t: number; behaviour: string };
