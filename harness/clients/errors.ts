@@ -9,7 +9,8 @@ export type ClientErrorCode =
   | 'ERR_NOT_WRITABLE'         // send() after the client closed its sending side
   | 'ERR_INVALID_REQUEST'      // send() with a method, target or header that is not valid HTTP/1.1
   | 'ERR_UNKNOWN_BEHAVIOUR'    // no reading behaviour of that name in the registry
-  | 'ERR_BEHAVIOUR_PARAMS';    // parameters of a reading behaviour are invalid
+  | 'ERR_BEHAVIOUR_PARAMS'     // parameters of a reading behaviour are invalid
+  | 'ERR_NOT_SUPPORTED';       // the operation has no meaning on this protocol (e.g. half-close on HTTP/2)
 
 export class ClientError extends Error {
   override readonly name = 'ClientError';

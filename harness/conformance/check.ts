@@ -9,7 +9,7 @@ import type { Verdict } from './verdict.ts';
 import type { ScenarioRun } from './probe-run.ts';
 
 export type Level = 'MUST' | 'SHOULD';
-export type Interpretation = 'I-1' | 'I-2' | 'I-3' | 'I-4' | 'I-5' | 'I-6';
+export type Interpretation = 'I-1' | 'I-2' | 'I-3' | 'I-4' | 'I-5' | 'I-6' | 'I-7';
 
 export interface RunOptions {
   /**
@@ -49,11 +49,15 @@ export interface Check {
   text: string;
   /** How this check exercises the requirement, in words a server engineer reads. */
   method: string;
+  /** What differs on HTTP/2 (h2, h2c), in the same words; reports append it to `method` there. */
+  h2Method?: string;
   interpretations: Interpretation[];
   /** Skipped when the target's /info does not list every one of these. */
   features: Feature[];
-  /** Transports it applies to (default: every HTTP/1.1 transport). */
+  /** Transports it applies to (default: every transport). */
   transports?: TransportName[];
+  /** Why it does not apply to the other transports (the report's skip reason there). */
+  notApplicable?: string;
   /** Runs alone: its verdict depends on timing that parallel load could disturb. */
   exclusive?: boolean;
   /** Runs after every other check of its transport (e.g. to see that nothing was left behind). */

@@ -1,10 +1,13 @@
 // Runs probe scripts over one client-simulator connection and collects both sides: the handler's
 // journals (what every io call returned, when) and the client's wire record (timeline, parsed
-// responses, body bytes). Several scripts = several pipelined requests on the same connection.
+// responses, body bytes). Several scripts = several requests on the same connection: pipelined on
+// HTTP/1.1, concurrent streams on HTTP/2.
 import { randomBytes } from 'node:crypto';
 import type { Journal, Script } from '../../protocol/index.ts';
-import type { H1Connection, ParsedResponse, ReadBehaviour, TimelineEvent } from '../clients/index.ts';
+import type { ReadBehaviour } from '../clients/index.ts';
 import type { CheckContext } from './check.ts';
+import type { ClientConnection, SendOptions, WireEvent, WireResponse } from './client-connection.ts';
+import { H2ClientConnection, type H2ClientOptions, type H2RunRecord } from './h2-adapter.ts';
 
 /** Everything a scenario observed, for verdicts and for reports. */
 export interface ScenarioRun {
@@ -13,18 +16,22 @@ export interface ScenarioRun {
   ids: string[];
   scripts: Script[];
   journals: Journal[];
-  timeline: TimelineEvent[];
+  timeline: WireEvent[];
   /** Parsed responses (bodies kept separately in `bodies`). */
-  responses: Array<Omit<ParsedResponse, 'body'>>;
+  responses: Array<Omit<WireResponse, 'body'>>;
   /** Body bytes of each response as received (de-chunked). Not serialised into reports. */
   bodies: Buffer[];
   /** Client-side facts a scenario adds (e.g. when it resumed reading). Unix ms or counts. */
   marks: Record<string, number>;
+  /** HTTP/2 runs: windows, settings and every violation the client recorded. */
+  h2?: H2RunRecord;
 }
 
 /** What a scenario's choreography can do while its scripts run. */
 export interface LiveRun {
-  conn: H1Connection;
+  conn: ClientConnection;
+  /** The same connection when the transport is HTTP/2 (streams, windows, socket pause), else null. */
+  h2: H2ClientConnection | null;
   ids: string[];
   marks: Record<string, number>;
   /** Resolves once script `n`'s journal (polled while it runs) satisfies `until`. */
@@ -38,6 +45,10 @@ export interface ProbeRunOptions {
   scripts: Script[];
   /** How the client reads from the start. */
   behaviour: ReadBehaviour;
+  /** Per script: send options (HTTP/2: a stream reading with a behaviour of its own). */
+  send?: Array<SendOptions | undefined>;
+  /** HTTP/2: the client's SETTINGS and windows for this run. */
+  h2?: H2ClientOptions;
   /** Client choreography once the requests are sent (resume reading, close, reset ...). */
   drive?: (live: LiveRun) => Promise<void>;
   /**
@@ -60,13 +71,14 @@ function scriptId(scenario: string, transport: string): string {
 export async function runProbe(ctx: CheckContext, o: ProbeRunOptions): Promise<ScenarioRun> {
   const ids = o.scripts.map(() => scriptId(o.scenario, ctx.transport.name));
   for (let n = 0; n < ids.length; n++) await ctx.probe.putScript(ids[n]!, o.scripts[n]!);
-  const conn = await ctx.transport.open({ behaviour: o.behaviour, storeBodyCap: STORE_CAP });
+  const conn = await ctx.transport.open({ behaviour: o.behaviour, storeBodyCap: STORE_CAP, ...(o.h2 !== undefined ? { h2: o.h2 } : {}) });
+  const h2 = conn instanceof H2ClientConnection ? conn : null;
   const marks: Record<string, number> = {};
   const maxMs = (o.maxSeconds ?? 30) * 1000;
   try {
-    for (const id of ids) conn.send({ method: 'GET', path: `${ctx.probe.prefix}/run/${id}` });
+    ids.forEach((id, n) => conn.send({ method: 'GET', path: `${ctx.probe.prefix}/run/${id}` }, o.send?.[n]));
     const live: LiveRun = {
-      conn, ids, marks,
+      conn, h2, ids, marks,
       untilJournal: (n, until, timeoutMs = maxMs) => ctx.probe.pollJournal(ids[n]!, until, timeoutMs),
       untilEntries: (n, count, timeoutMs = maxMs) => ctx.probe.pollJournal(ids[n]!, (j) => j.entries.length >= count, timeoutMs),
     };
@@ -85,10 +97,11 @@ export async function runProbe(ctx: CheckContext, o: ProbeRunOptions): Promise<S
       ids,
       scripts: o.scripts,
       journals,
-      timeline: conn.timeline,
+      timeline: [...conn.timeline],
       responses: conn.responses.map(({ body: _body, ...rest }) => ({ ...rest })),
       bodies: conn.responses.map((r) => Buffer.concat(r.body)),
       marks,
+      ...(h2 !== null ? { h2: h2.record() } : {}),
     };
   } finally {
     conn.destroy();
@@ -96,7 +109,7 @@ export async function runProbe(ctx: CheckContext, o: ProbeRunOptions): Promise<S
 }
 
 /** Lets the responses finish arriving (if the client still reads), at most `ms`. */
-async function settle(conn: H1Connection, count: number, ms: number): Promise<void> {
+async function settle(conn: ClientConnection, count: number, ms: number): Promise<void> {
   if (conn.closed || conn.paused) return;
   const deadline = performance.now() + ms;
   for (let i = 0; i < count; i++) {

@@ -1,12 +1,15 @@
 // The conformance runner: the matrix check x transport against one target. Returns data and
-// emits progress events; prints nothing. Checks that judge timing run first, one at a time; the
-// others run in parallel (they judge orders and byte counts, which load cannot change).
+// emits progress events; prints nothing. Checks that judge timing run first, one at a time (every
+// transport's, one after another); then the others of every transport run in parallel (they judge
+// orders and byte counts, which load cannot change); then the checks that must run last.
 import type { Info } from '../../protocol/index.ts';
 import { CHECKS, selectChecks } from './catalogue.ts';
 import type { Check, CheckContext, RunOptions } from './check.ts';
 import { ProbeClient } from './probe-client.ts';
 import type { ScenarioRun } from './probe-run.ts';
-import { transportFor, type Transport, type TransportName, TRANSPORT_NAMES } from './transports.ts';
+import {
+  isHttp2, schemeOf, transportsFor, type Transport, type TransportName, TRANSPORT_NAMES,
+} from './transports.ts';
 import { fail, skip, type Verdict } from './verdict.ts';
 
 export const RESULT_SCHEMA = 'dawdle.conformance/1';
@@ -52,7 +55,7 @@ export type RunEvent =
   | { type: 'check-done'; result: CheckResult; done: number; total: number };
 
 export interface RunConfig {
-  /** Target base URLs: http:// gives h1, https:// gives h1tls. */
+  /** Target base URLs: http:// gives h1 and h2c, https:// gives h1tls and h2. */
   targets: string[];
   /** Transports to run (default: every transport a target offers). */
   transports?: TransportName[];
@@ -72,21 +75,34 @@ export interface PreparedTarget {
   info: Info;
 }
 
-/** Connects to every target and reads its /info; throws TargetError (one line) when one is unusable. */
+/**
+ * Connects to every target and reads its /info; throws TargetError (one line) when one is unusable.
+ * Each target offers two transports (http: h1 and h2c; https: h1tls and h2) sharing its probe.
+ */
 export async function prepareTargets(urls: string[], prefix?: string): Promise<PreparedTarget[]> {
   const out: PreparedTarget[] = [];
   for (const url of urls) {
-    const transport = transportFor(url);
+    const transports = transportsFor(url);
     const probe = new ProbeClient({ url, ...(prefix !== undefined ? { prefix } : {}) });
     try {
-      out.push({ transport, probe, info: await probe.info() });
+      const info = await probe.info();
+      for (const transport of transports) out.push({ transport, probe, info });
     } catch (err) {
       await probe.close();
-      for (const p of out) await p.probe.close();
+      for (const p of new Set(out.map((x) => x.probe))) await p.close();
       throw err;
     }
   }
   return out;
+}
+
+/** Why transport `name` cannot run at all (no target, or HTTP/2 not claimed), or null. */
+function transportUnavailable(name: TransportName, target: PreparedTarget | undefined): string | null {
+  if (target === undefined) return `no target for transport ${name} (give an ${schemeOf(name)}:// --target)`;
+  if (isHttp2(name) && !target.info.features.includes('h2')) {
+    return `target does not claim h2 in /__probe/info features (needed by the HTTP/2 transport ${name})`;
+  }
+  return null;
 }
 
 export async function runConformance(cfg: RunConfig, prepared?: PreparedTarget[]): Promise<RunResult> {
@@ -110,32 +126,41 @@ export async function runConformance(cfg: RunConfig, prepared?: PreparedTarget[]
   };
 
   try {
+    // Per transport: what runs, and the scenario records its checks share.
+    const lanes: Array<{ target: PreparedTarget; pending: Check[]; run: (c: Check) => Promise<CheckResult> }> = [];
     for (const name of wanted) {
       const target = offered.get(name);
+      const unavailable = transportUnavailable(name, target);
       const pending: Check[] = [];
       for (const c of checks) {
-        const why = target === undefined
-          ? `no target for transport ${name} (give an ${name === 'h1tls' ? 'https' : 'http'}:// --target)`
-          : precondition(c, target.info, cfg.options, name);
+        const why = unavailable ?? precondition(c, target!.info, cfg.options, name);
         if (why !== null) record(resultOf(c, name, skip(why), [], performance.now()));
         else pending.push(c);
       }
-      if (target === undefined) continue;
+      if (unavailable !== null || target === undefined) continue;
       const memo = new Map<string, Promise<ScenarioRun>>();
       const scenarios: Record<string, ScenarioRecord> = (result.scenarios[name] = {});
-      const runOne = (c: Check) => runCheck(c, target, cfg, memo, scenarios, signal);
-      for (const c of pending.filter((x) => x.exclusive)) {
+      lanes.push({ target, pending, run: (c) => runCheck(c, target, cfg, memo, scenarios, signal) });
+    }
+    // 1. Checks that judge timing, one at a time, with nothing else running (every transport).
+    for (const lane of lanes) {
+      for (const c of lane.pending.filter((x) => x.exclusive)) {
         if (signal.aborted) break;
-        record(await runOne(c));
+        record(await lane.run(c));
       }
-      await pool(pending.filter((x) => !x.exclusive && !x.last), cfg.concurrency ?? 4, async (c) => {
-        if (!signal.aborted) record(await runOne(c));
-      });
-      for (const c of pending.filter((x) => x.last && !x.exclusive)) {
+    }
+    // 2. The others: every transport at once, --concurrency checks at a time per transport
+    //    (their verdicts rest on orders and byte counts, which load does not change).
+    await Promise.all(lanes.map((lane) => pool(lane.pending.filter((x) => !x.exclusive && !x.last), cfg.concurrency ?? 4, async (c) => {
+      if (!signal.aborted) record(await lane.run(c));
+    })));
+    // 3. What must see every client gone (ISO-03), once nothing else runs on any transport: the
+    //    transports of one target share its server.
+    for (const lane of lanes) {
+      for (const c of lane.pending.filter((x) => x.last && !x.exclusive)) {
         if (signal.aborted) break;
-        record(await runOne(c));
+        record(await lane.run(c));
       }
-      if (signal.aborted) break;
     }
   } finally {
     if (signal.aborted) {
@@ -149,13 +174,13 @@ export async function runConformance(cfg: RunConfig, prepared?: PreparedTarget[]
     const order = new Map(checks.map((c, n) => [c.id, n] as const));
     result.results.sort((a, b) => wanted.indexOf(a.transport) - wanted.indexOf(b.transport) || order.get(a.id)! - order.get(b.id)!);
     result.durationMs = Math.round(performance.now() - t0);
-    if (prepared === undefined) for (const t of targets) await t.probe.close();
+    if (prepared === undefined) for (const p of new Set(targets.map((t) => t.probe))) await p.close();
   }
   return result;
 }
 
 function precondition(c: Check, info: Info, o: RunOptions, transport: TransportName): string | null {
-  if (c.transports && !c.transports.includes(transport)) return `does not apply to ${transport}`;
+  if (c.transports && !c.transports.includes(transport)) return `does not apply to ${transport}${c.notApplicable ? `: ${c.notApplicable}` : ''}`;
   const missing = c.features.filter((f) => !info.features.includes(f));
   if (missing.length > 0) return `target does not claim ${missing.join(', ')} in /__probe/info features`;
   if (c.slow && !o.slow) return 'needs --slow (real default timeouts)';
@@ -204,10 +229,15 @@ async function runCheck(
 
 function resultOf(c: Check, transport: TransportName, verdict: Verdict, scenarios: string[], start: number): CheckResult {
   return {
-    id: c.id, group: c.group, level: c.level, transport, text: c.text, method: c.method,
+    id: c.id, group: c.group, level: c.level, transport, text: c.text, method: methodOn(c, transport),
     interpretations: [...c.interpretations], verdict, scenarios,
     startedAt: Math.round(performance.timeOrigin + start), durationMs: Math.round(performance.now() - start),
   };
+}
+
+/** The check's method as it runs on `transport`: HTTP/2 adds what differs there. */
+export function methodOn(c: Check, transport: TransportName): string {
+  return isHttp2(transport) && c.h2Method !== undefined ? `${c.method} On HTTP/2: ${c.h2Method}` : c.method;
 }
 
 function toRecord(r: ScenarioRun): ScenarioRecord {

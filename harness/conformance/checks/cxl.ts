@@ -1,7 +1,7 @@
 // CXL: cancellation.
-import { eventsOf } from '../../clients/index.ts';
 import type { Journal } from '../../../protocol/index.ts';
 import type { Check, CheckContext } from '../check.ts';
+import { wireEvents } from '../client-connection.ts';
 import type { ScenarioRun } from '../probe-run.ts';
 import {
   BLOCKED, CANCEL, cancelBlockedWait, cancelBlockedWrite, cancelFin, cancelRst, halfClose,
@@ -32,7 +32,7 @@ function leaveVerdict(r: ScenarioRun, how: 'FIN' | 'RST'): Verdict {
     before += bodyBytesSentOf(w);
   });
   const firstCancelled = writes.findIndex(isCancelled);
-  const left = eventsOf(r.timeline, how === 'FIN' ? 'fin-sent' : 'rst-sent')[0]?.t ?? null;
+  const left = wireEvents(r.timeline, how === 'FIN' ? 'fin-sent' : 'rst-sent')[0]?.t ?? null;
   const evidence: Record<string, string | number> = { client_received: received, writes_before_leaving: firstAfter < 0 ? writes.length : firstAfter };
   if (firstCancelled < 0) {
     return fail(`a write reports cancelled == true at the latest the third write after the client's ${how}`,

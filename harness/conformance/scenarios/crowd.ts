@@ -3,9 +3,10 @@
 // served by the same HTTP worker and handler thread as everything else.
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'undici';
-import { createStalled, type H1Connection } from '../../clients/index.ts';
+import { createStalled } from '../../clients/index.ts';
 import { behaviourFromProfile } from '../../clients/profiles.ts';
 import type { CheckContext } from '../check.ts';
+import type { ClientConnection } from '../client-connection.ts';
 import type { ScenarioRun } from '../probe-run.ts';
 import { header, script, sleepMs } from './ops.ts';
 
@@ -69,7 +70,7 @@ export function crowdBehaviour(ctx: CheckContext): string {
 
 export async function crowd(ctx: CheckContext): Promise<CrowdRun> {
   const agent = new Agent({ connections: CROWD.fastConcurrency, connect: { rejectUnauthorized: false } });
-  const conns: H1Connection[] = [];
+  const conns: ClientConnection[] = [];
   try {
     const baseline = await measure(ctx, agent);
     const before = await ctx.probe.info();
