@@ -2,11 +2,11 @@
 // exercises it, what it relies on), so the document cannot drift from the code.
 // `node --import tsx scripts/gen-checks-doc.ts` rewrites it; `--check` exits 1 if it is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { CHECKS, NOT_ON_H1 } from '../harness/conformance/catalogue.ts';
+import { CHECKS } from '../harness/conformance/catalogue.ts';
 
 const GROUPS: Record<string, string> = {
   CFG: 'Configuration', WIN: 'Send window', TMO: 'Timeouts', CXL: 'Cancellation', RES: 'send_result helpers',
-  PWR: 'Partial writes', STS: 'send_stats', WAI: 'wait()', ISO: 'Isolation and resources',
+  PWR: 'Partial writes', STS: 'send_stats', WAI: 'wait()', H2: 'HTTP/2', ISO: 'Isolation and resources',
 };
 
 export function renderChecksDoc(): string {
@@ -19,7 +19,18 @@ export function renderChecksDoc(): string {
     "client simulator against it, and judges the handler's own journal against what the client saw on the",
     'wire. Durations always come from the journal (the server\'s clock). A verdict is `pass`, `fail` (with',
     'expected, actual and evidence) or `skip` (with the reason: the target does not claim a feature, or the',
-    'check needs `--slow`). Interpretations I-1..I-5 are explained in [interpretations.md](interpretations.md).',
+    'check needs `--slow`, or it does not apply to the transport). Interpretations I-1..I-7 are explained in',
+    '[interpretations.md](interpretations.md).',
+    '',
+    'Every check runs on every transport it applies to: `h1` (HTTP/1.1 over TCP), `h1tls` (HTTP/1.1 over',
+    'TLS), `h2` (HTTP/2 over TLS, ALPN h2) and `h2c` (HTTP/2 over TCP with prior knowledge, on the same port',
+    'as h1). On HTTP/2 each request of a scenario is a stream of one connection (several requests run',
+    'concurrently instead of pipelined), and a client that "reads nothing" withholds WINDOW_UPDATE: its',
+    'streams receive exactly their initial window (65,535 B unless a check says otherwise) and nothing more.',
+    'A client that closes sends GOAWAY(NO_ERROR) and FIN; one that resets sends a TCP RST. The HTTP/2',
+    'transports run only against a target that lists the feature `h2` in `/__probe/info`; otherwise each of',
+    'their checks is skipped with that reason. Where a check does something else on HTTP/2, its section',
+    'says so under "On HTTP/2".',
     '',
     'A stalled loopback client absorbs about 3.9 MB in kernel buffers before a server\'s writes stop',
     'completing, so checks that need a blocked write first "fill the path" with one write of `--fill-bytes`',
@@ -35,16 +46,16 @@ export function renderChecksDoc(): string {
       group = c.group;
       out.push(`## ${group}: ${GROUPS[group] ?? group}`, '');
     }
-    const tags = [c.level, ...(c.exclusive ? ['alone'] : []), ...(c.last ? ['runs last'] : []), ...(c.slow ? ['--slow'] : [])];
+    const only = c.transports ? [`${c.transports.join(', ')} only`] : [];
+    const tags = [c.level, ...only, ...(c.exclusive ? ['alone'] : []), ...(c.last ? ['runs last'] : []), ...(c.slow ? ['--slow'] : [])];
     out.push(`### ${c.id} (${tags.join(', ')})`, '', `> ${c.text}`, '', c.method, '');
+    if (c.h2Method !== undefined) out.push(`On HTTP/2: ${c.h2Method}`, '');
+    if (c.transports && c.notApplicable) out.push(`Elsewhere: not applicable (${c.notApplicable}).`, '');
     const extra: string[] = [];
     if (c.interpretations.length > 0) extra.push(`Relies on: ${c.interpretations.join(', ')}.`);
     if (c.features.length > 0) extra.push(`Skipped unless the target claims: ${c.features.map((f) => `\`${f}\``).join(', ')}.`);
     if (extra.length > 0) out.push(extra.join(' '), '');
   }
-  out.push('## Not checked on HTTP/1.1', '');
-  for (const [id, why] of Object.entries(NOT_ON_H1)) out.push(`- ${id}: ${why}`);
-  out.push('');
   return out.join('\n');
 }
 

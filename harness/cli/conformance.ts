@@ -28,7 +28,7 @@ export function conformanceCommand(y: Argv) {
     'check a server against the requirement catalogue (default: the embedded reference server)',
     (a) =>
       withOutputOptions(a)
-        .option('target', { type: 'string', array: true, describe: 'base URL of a server with the probe endpoints (http:// for h1, https:// for h1tls); repeatable' })
+        .option('target', { type: 'string', array: true, describe: 'base URL of a server with the probe endpoints (http:// for h1 and h2c, https:// for h1tls and h2); repeatable' })
         .option('transport', { type: 'string', array: true, describe: `transports to run (${TRANSPORT_NAMES.join(', ')}); default: every one a target offers` })
         .option('only', { type: 'string', describe: 'requirement IDs to run, comma-separated, * wildcards (e.g. "WIN-*,TMO-01")' })
         .option('baseline', { type: 'string', describe: 'an earlier JSON report: mark each verdict new failure / fixed / still failing / changed / unchanged against it' })
@@ -129,8 +129,10 @@ async function conformance(a: ConformanceArgs): Promise<number> {
       if (err instanceof TargetError) throw new UserError(err.message);
       throw err;
     }
-    for (const p of prepared) {
-      process.stdout.write(`target ${p.transport.url} (${p.transport.name}): ${p.info.server}, features ${p.info.features.join(' ')}\n`);
+    for (const probe of new Set(prepared.map((p) => p.probe))) {
+      const of = prepared.filter((p) => p.probe === probe);
+      const info = of[0]!.info;
+      process.stdout.write(`target ${of[0]!.transport.url} (${of.map((p) => p.transport.name).join(', ')}): ${info.server}, features ${info.features.join(' ')}\n`);
     }
     const progress = new ProgressLine(interactive);
     const result: RunResult = await runConformance({
@@ -142,7 +144,7 @@ async function conformance(a: ConformanceArgs): Promise<number> {
       },
     }, prepared);
     progress.clear();
-    for (const p of prepared) await p.probe.close();
+    for (const probe of new Set(prepared.map((p) => p.probe))) await probe.close();
     process.stdout.write(`\n${summaryTable(result, { color: interactive })}\n`);
     const doc: ReportDocument = { ...result, environment: environment(DAWDLE_VERSION, ['dawdle', ...process.argv.slice(2)]) };
     if (baseline && a.baseline !== undefined) {

@@ -2,6 +2,7 @@
 import type { Check } from './check.ts';
 import { cfgChecks } from './checks/cfg.ts';
 import { cxlChecks } from './checks/cxl.ts';
+import { h2Checks } from './checks/h2.ts';
 import { isoChecks } from './checks/iso.ts';
 import { pwrChecks } from './checks/pwr.ts';
 import { resChecks } from './checks/res.ts';
@@ -11,15 +12,8 @@ import { waiChecks } from './checks/wai.ts';
 import { winChecks } from './checks/win.ts';
 
 export const CHECKS: readonly Check[] = [
-  ...cfgChecks, ...winChecks, ...tmoChecks, ...cxlChecks, ...resChecks, ...pwrChecks, ...stsChecks, ...waiChecks, ...isoChecks,
+  ...cfgChecks, ...winChecks, ...tmoChecks, ...cxlChecks, ...resChecks, ...pwrChecks, ...stsChecks, ...waiChecks, ...h2Checks, ...isoChecks,
 ];
-
-/** Requirements of the catalogue this suite does not check on HTTP/1.1, and why. */
-export const NOT_ON_H1: Readonly<Record<string, string>> = {
-  'CXL-06': 'HTTP/2 only (RST_STREAM)',
-  'PWR-04': 'HTTP/2 only (DATA frames)',
-  'H2-01': 'HTTP/2 only', 'H2-02': 'HTTP/2 only', 'H2-03': 'HTTP/2 only',
-};
 
 export class SelectionError extends Error {
   readonly code = 'ERR_SELECTION';

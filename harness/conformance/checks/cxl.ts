@@ -6,6 +6,8 @@ import type { ScenarioRun } from '../probe-run.ts';
 import {
   BLOCKED, CANCEL, cancelBlockedWait, cancelBlockedWrite, cancelFin, cancelRst, halfClose,
 } from '../scenarios/cancel.ts';
+import { STREAM_CANCEL, streamCancel } from '../scenarios/h2.ts';
+import { H2_ONLY } from './h2.ts';
 import { fail, firstFailure, pass, skip, type Verdict } from '../verdict.ts';
 import {
   bodyBytesSentOf, describeWrite, elapsedMs, fmtBytes, fmtMs, isCancelled, matchWire, waitEntry, writeEntry,
@@ -89,12 +91,14 @@ export const cxlChecks: Check[] = [
     id: 'CXL-01', group: 'CXL', level: 'MUST', interpretations: ['I-5'], features: ['cancel_detect'],
     text: 'Client closes the connection cleanly (FIN, after reading everything that had arrived) mid-response: a later `write()` returns `cancelled == true`, at the latest the third write issued after the close.',
     method: `The handler writes ${fmtBytes(CANCEL.piece)} every ${CANCEL.gapS * 1000} ms; the client reads ~${fmtBytes(CANCEL.leaveAfter)} and closes (FIN, draining what arrived). Counted: writes none of whose bytes reached the client, up to the first that reports cancelled.`,
+    h2Method: 'the client closes the connection: GOAWAY(NO_ERROR), then FIN, and stops reading 20 ms later (its stream is never reset on its own).',
     run: async (ctx) => leaveVerdict(await ctx.scenario('cancel-fin', cancelFin), 'FIN'),
   },
   {
     id: 'CXL-02', group: 'CXL', level: 'MUST', interpretations: ['I-5'], features: ['cancel_detect'],
     text: 'Same with an abortive close (RST).',
     method: `As CXL-01, but the client aborts with RST after ~${fmtBytes(CANCEL.leaveAfter)}.`,
+    h2Method: 'the TCP connection is reset (RST), with no HTTP/2 frame first.',
     run: async (ctx) => leaveVerdict(await ctx.scenario('cancel-rst', cancelRst), 'RST'),
   },
   {
@@ -129,6 +133,38 @@ export const cxlChecks: Check[] = [
     run: async (ctx) => afterCancellation((await ctx.scenario('cancel-fin', cancelFin)).journals[0]!),
   },
   {
+    id: 'CXL-06', group: 'CXL', level: 'MUST', interpretations: [], features: ['h2', 'cancel_detect'],
+    transports: [...H2_ONLY], notApplicable: 'HTTP/2 only (RST_STREAM)',
+    text: "HTTP/2: RST_STREAM on one stream cancels only that stream's handler; sibling streams on the same connection complete intact.",
+    method: `Three streams on one connection, each handler writing ${fmtBytes(STREAM_CANCEL.piece)} pieces: the middle stream is reset by the client (RST_STREAM CANCEL) after reading ~${fmtBytes(STREAM_CANCEL.leaveAfter)}, and its handler keeps writing until a write reports cancelled. Its journal must end cancelled; the siblings (${STREAM_CANCEL.siblingWrites} writes each, spanning the reset) must complete: every write nil, journals not cancelled, responses complete with END_STREAM and byte-exact, and the connection must stay open.`,
+    async run(ctx) {
+      const r = await ctx.scenario('h2-stream-cancel', streamCancel);
+      const n = STREAM_CANCEL.cancelled;
+      const victim = r.journals[n]!;
+      const writes = victim.entries.filter((e) => e.op === 'write').map((e) => writeEntry(victim, e.i));
+      const firstCancelled = writes.findIndex(isCancelled);
+      const siblings = r.journals.map((j, i) => ({ j, i })).filter((x) => x.i !== n);
+      const evidence: Record<string, string | number> = {
+        cancelled_stream: r.responses[n]?.h2?.streamId ?? -1, cancelled_received: r.responses[n]?.bodyBytes ?? 0,
+        cancelled_journal_end: victim.end?.reason ?? 'none', writes_until_cancelled: firstCancelled < 0 ? 'none' : firstCancelled + 1,
+        ...Object.fromEntries(siblings.map(({ j, i }) => [`sibling_${i + 1}`, `${j.end?.reason ?? 'none'}, ${r.responses[i]?.completion ?? 'no response'}, ${r.responses[i]?.bodyBytes ?? 0} B`])),
+      };
+      return firstFailure([
+        { ok: r.responses[n]?.completion === 'cancelled', expected: `the client reset stream ${n + 1} (RST_STREAM CANCEL) mid-response`, actual: r.responses[n]?.completion ?? 'no response' },
+        { ok: firstCancelled >= 0 && victim.end?.reason === 'cancelled', expected: "the reset stream's handler reports cancelled (a write returns cancelled, the journal ends cancelled)", actual: `${firstCancelled < 0 ? 'no write reported cancelled' : `write ${firstCancelled + 1} reported it`}; journal end ${victim.end?.reason ?? 'none'}` },
+        ...siblings.flatMap(({ j, i }) => {
+          const m = matchWire(j, r.bodies[i] ?? Buffer.alloc(0));
+          const bad = j.entries.find((e) => (e.op === 'write' || e.op === 'wait') && e.result !== null);
+          return [
+            { ok: j.end?.reason === 'completed' && bad === undefined, expected: `sibling stream ${i + 1}: its handler is not cancelled (every write and wait nil, journal completed)`, actual: `journal end ${j.end?.reason ?? 'none'}${bad ? `; entry ${bad.i} ${bad.op} returned ${JSON.stringify((bad as { result: unknown }).result)}` : ''}` },
+            { ok: r.responses[i]?.completion === 'complete' && r.responses[i]?.h2?.endStream === true && m.ok, expected: `sibling stream ${i + 1}: its response completes (END_STREAM) byte-exact`, actual: `${r.responses[i]?.completion ?? 'no response'}: ${m.problem ?? 'intact'}` },
+          ];
+        }),
+        { ok: r.marks.closedWhenCancelled === 0 && r.h2?.goawayReceived === null, expected: 'the connection stays open', actual: r.h2?.goawayReceived ? `GOAWAY received (error ${r.h2.goawayReceived.errorCode})` : 'the connection closed' },
+      ], evidence);
+    },
+  },
+  {
     id: 'CXL-07', group: 'CXL', level: 'MUST', interpretations: [], features: ['cancel_detect'],
     text: "The handler's resources are released after cancellation (the server's active-request count returns to its earlier value).",
     method: 'Reads active_requests from /__probe/info, runs a handler whose blocked write is cancelled by a client RST, and polls active_requests until it is back (5 s at most). Runs alone so no other check changes the count.',
@@ -137,6 +173,8 @@ export const cxlChecks: Check[] = [
   },
   {
     id: 'CXL-08', group: 'CXL', level: 'SHOULD', interpretations: [], features: ['cancel_detect'],
+    transports: ['h1', 'h1tls'],
+    notApplicable: 'HTTP/1.1 only: on HTTP/2 every request stream is already half-closed by its END_STREAM, and a TCP half-close is not an HTTP/2 notion (a FIN after GOAWAY ends the connection: CXL-01)',
     text: 'A client that half-closes (shuts down only its sending side after the request) and keeps reading is not cancelled: the response completes.',
     method: 'The client sends FIN right after its request and keeps reading; the handler writes 400,000 B over ~200 ms. SHOULD-level: a target that cancels fails only with --strict; otherwise the verdict is a skip that says what the target does.',
     async run(ctx) {

@@ -28,6 +28,7 @@ export const resChecks: Check[] = [
     id: 'RES-02', group: 'RES', level: 'MUST', interpretations: ['I-3'], features: ['send_timeout'],
     text: '`headers_were_sent(r)` for `r` from `write_header()` is true iff the client receives that status line and headers.',
     method: `Two pipelined requests (TMO-03's run): the first write_header succeeds and its 200 must arrive; the second, write_header(${PIPELINED.bStatus}, {}, ${PIPELINED.bTimeout}) behind a full path, times out: the helper's answer must match whether the client got that status line.`,
+    h2Method: "TMO-03's HTTP/2 run: two streams, the first filling TCP while the client does not read the socket.",
     exclusive: true,
     async run(ctx) {
       const r = await ctx.scenario('pipelined', pipelined);

@@ -29,6 +29,7 @@ export const stsChecks: Check[] = [
     id: 'STS-02', group: 'STS', level: 'MUST', interpretations: [], features: ['send_stats'],
     text: '`headers_were_sent` goes false -> true once and never back.',
     method: "Stats before and after write_header in the seed-example run, and for the pipelined request whose write_header times out (it must stay false).",
+    h2Method: "the request whose write_header times out is TMO-03's second stream, behind a stream filling TCP.",
     exclusive: true,
     async run(ctx) {
       const ex = await ctx.scenario('stats-example', statsExample);

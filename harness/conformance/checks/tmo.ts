@@ -41,8 +41,9 @@ export const tmoChecks: Check[] = [
   },
   {
     id: 'TMO-03', group: 'TMO', level: 'MUST', interpretations: ['I-3'], features: ['send_timeout', 'header_timeout'],
-    text: '`write_header(code, headers, t)` on a connection whose path is full (an earlier pipelined response on the same keep-alive connection that the client does not read) returns after `t` with `headers_were_sent == false`, and the client never receives that status line.',
+    text: '`write_header(code, headers, t)` on a connection whose path is full (an earlier pipelined response on the same keep-alive connection that the client does not read; on HTTP/2 another stream filling TCP) returns after `t` with `headers_were_sent == false`, and the client never receives that status line.',
     method: `Two pipelined requests; the client reads nothing until both handlers end. The first response fills the path; the second handler calls write_header(${PIPELINED.bStatus}, {}, ${PIPELINED.bTimeout}). Afterwards the client reads everything the server still sends.`,
+    h2Method: `two streams on one connection; the client grants the largest stream and connection windows there are and stops reading the socket itself, so the first stream's fill (t = ${PIPELINED.h2Fill} s) fills TCP; the second handler sleeps ${PIPELINED.h2Delay} s, then calls write_header(${PIPELINED.bStatus}, {}, ${PIPELINED.bTimeout}). Once both handlers are done the client reads the socket again, and everything the server still sends.`,
     exclusive: true,
     async run(ctx) {
       const r = await ctx.scenario('pipelined', pipelined);
