@@ -2,6 +2,7 @@
 // emits progress events; prints nothing. Checks that judge timing run first, one at a time (every
 // transport's, one after another); then the others of every transport run in parallel (they judge
 // orders and byte counts, which load cannot change); then the checks that must run last.
+import { setMaxListeners } from 'node:events';
 import type { Info } from '../../protocol/index.ts';
 import { CHECKS, selectChecks } from './catalogue.ts';
 import type { Check, CheckContext, RunOptions } from './check.ts';
@@ -113,6 +114,8 @@ export async function runConformance(cfg: RunConfig, prepared?: PreparedTarget[]
   const offered = new Map(targets.map((t) => [t.transport.name, t] as const));
   const wanted = cfg.transports ?? TRANSPORT_NAMES.filter((n) => offered.has(n));
   const signal = cfg.signal ?? new AbortController().signal;
+  // Every running check listens on it: up to --concurrency per transport, all transports at once.
+  setMaxListeners(Math.max(10, 4 * (cfg.concurrency ?? 4) * TRANSPORT_NAMES.length), signal);
   const result: RunResult = {
     schema: RESULT_SCHEMA, startedAt: new Date(started).toISOString(), durationMs: 0, interrupted: false,
     options: cfg.options, targets: targets.map((t) => ({ transport: t.transport.name, url: t.transport.url, info: t.info })),

@@ -64,7 +64,8 @@ test('an unreachable target: exit 2, says unreachable', async () => {
 test('usage errors: exit 2 with the reason, no stack trace', async () => {
   for (const [args, re] of [
     [['--only', 'NOPE-9'], /matches no check/],
-    [['--transport', 'h3'], /unknown transport "h3"/],
+    [['--transport', 'h3'], /unknown transport "h3" \(known: h1, h1tls, h2, h2c\)/],
+    [['--transport', 'h2c,http2'], /unknown transport "http2"/],
     [['--target', 'ftp://x'], /must be http:\/\/ or https:\/\//],
     [['--target', 'not a url'], /is not a URL/],
   ] as const) {
@@ -80,21 +81,35 @@ test('--target at a separately started reference server: verdicts, JSON and JUni
   const junit = join(dir, 'run.xml');
   const r = await dawdle(['conformance', '--target', ref.http, '--target', ref.https!, '--only', 'CFG-01,RES-01,WIN-03', '--json', json, '--junit', junit]);
   assert.is(r.code, 0, r.out + r.err);
-  assert.match(r.out, /6 passed, 0 failed, 0 skipped/);
+  assert.match(r.out, /12 passed, 0 failed, 0 skipped/);
+  assert.match(r.out, /target http:\/\/127\.0\.0\.1:\d+ \(h1, h2c\): /);
+  assert.match(r.out, /target https:\/\/127\.0\.0\.1:\d+ \(h1tls, h2\): /);
   const report = JSON.parse(readFileSync(json, 'utf8'));
   assert.is(report.schema, 'dawdle.conformance/1');
-  assert.equal(report.results.map((x: { transport: string; id: string }) => `${x.transport} ${x.id}`),
-    ['h1 CFG-01', 'h1 WIN-03', 'h1 RES-01', 'h1tls CFG-01', 'h1tls WIN-03', 'h1tls RES-01']);
+  assert.equal(report.results.map((x: { transport: string; id: string }) => `${x.transport} ${x.id}`), ['h1', 'h1tls', 'h2', 'h2c']
+    .flatMap((t) => [`${t} CFG-01`, `${t} WIN-03`, `${t} RES-01`]));
   assert.ok(report.scenarios.h1['big-write'].journals[0].entries.length > 0);
+  assert.ok(report.scenarios.h2c['big-write'].h2.settings.length > 0, 'HTTP/2 runs keep their h2 record');
   const xml = readFileSync(junit, 'utf8');
-  assert.match(xml, /<testsuites name="dawdle conformance" tests="6" failures="0"/);
+  assert.match(xml, /<testsuites name="dawdle conformance" tests="12" failures="0"/);
   assert.match(xml, /<testcase name="WIN-03 [^"]*" classname="dawdle.h1tls.WIN"/);
+  assert.match(xml, /<testcase name="WIN-03 [^"]*" classname="dawdle.h2.WIN"/);
 });
 
 test('--transport h1tls without an https target: skipped with the reason, exit 0', async () => {
   const r = await dawdle(['conformance', '--target', ref.http, '--transport', 'h1tls', '--only', 'CFG-01']);
   assert.is(r.code, 0, r.out + r.err);
   assert.match(r.out, /no target for transport h1tls/);
+});
+
+test('--transport h2c: the HTTP/2 checks run, a check that does not apply says why, exit 0', async () => {
+  const json = join(dir, 'h2c.json');
+  const r = await dawdle(['conformance', '--target', ref.http, '--transport', 'h2c', '--only', 'H2-01,CXL-08', '--json', json]);
+  assert.is(r.code, 0, r.out + r.err);
+  assert.match(r.out, /PASS h2c\s+H2-01/);
+  assert.match(r.out, /skip h2c\s+CXL-08 .*does not apply to h2c: HTTP\/1\.1 only/);
+  const report = JSON.parse(readFileSync(json, 'utf8'));
+  assert.equal(report.results.map((x: { transport: string }) => x.transport), ['h2c', 'h2c']);
 });
 
 test('--profile: every problem of a bad profile at once (exit 2); a bundled name drives the ISO crowd', async () => {
@@ -110,7 +125,7 @@ test('--profile: every problem of a bad profile at once (exit 2); a bundled name
   assert.match(r.err, /no-such-profile: no such file or directory/);
 
   const json = join(dir, 'profile.json');
-  r = await dawdle(['conformance', '--target', ref.http, '--only', 'ISO-01', '--profile', 'gprs', '--json', json]);
+  r = await dawdle(['conformance', '--target', ref.http, '--transport', 'h1', '--only', 'ISO-01', '--profile', 'gprs', '--json', json]);
   assert.ok(r.code === 0 || r.code === 1, r.out + r.err);
   const res = JSON.parse(readFileSync(json, 'utf8')).results[0];
   assert.match(res.verdict.evidence.crowd, /^profile gprs \(throttled, .*profiles\/gprs\.yaml\)$/);

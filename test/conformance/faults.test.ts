@@ -1,14 +1,16 @@
 // The harness must catch broken servers: the suite runs against the reference server with each
 // injected fault (server-under-test/faults.ts, in its own process via test/fixtures/faulty-server.ts)
-// and exactly the requirement IDs that describe the bug fail, on h1. The correct server, started the
-// same way, passes everything. ISO checks are left out here (they judge load and memory, which none
-// of these faults changes, and take ~10 s each); test/conformance/reference.test.ts runs them.
+// and exactly the requirement IDs that describe the bug fail: on h1, and for the HTTP/2 faults on
+// h2c. The correct server, started the same way, passes everything on both. ISO checks are left out
+// here (they judge load and memory, which none of these faults changes, and take ~10 s each);
+// test/conformance/reference.test.ts runs them.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fileURLToPath } from 'node:url';
 import { CHECKS } from '../../harness/conformance/catalogue.ts';
 import { runConformance } from '../../harness/conformance/runner.ts';
 import { startServerProcess } from '../../harness/conformance/server-process.ts';
+import type { TransportName } from '../../harness/conformance/transports.ts';
 import { FAULT_NAMES, type FaultName } from '../../server-under-test/faults.ts';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/faulty-server.ts', import.meta.url));
@@ -21,7 +23,9 @@ const checks = CHECKS.filter((c) => c.group !== 'ISO');
  * blocks, so no timeout or partial write can be observed). Both were measured, identical over
  * repeated runs; a change to either list is a change of what the harness detects.
  */
-const EXPECTED: Record<Exclude<FaultName, `h2-${string}`>, { catches: string[]; also: string[] }> = {
+type H1Fault = Exclude<FaultName, `h2-${string}`>;
+type H2Fault = Extract<FaultName, `h2-${string}`>;
+const EXPECTED: Record<H1Fault, { catches: string[]; also: string[] }> = {
   'window-ignored': { catches: ['WIN-02', 'WIN-04', 'TMO-01', 'STS-04'], also: ['CFG-03', 'CFG-04', 'TMO-02', 'TMO-04', 'CXL-03', 'CXL-07', 'RES-03', 'PWR-02', 'PWR-03'] },
   'timeout-ignored': { catches: ['TMO-01', 'TMO-02', 'TMO-03', 'WAI-03'], also: ['CFG-03', 'CFG-04'] },
   'bbs-off-by-one': { catches: ['PWR-01', 'STS-01'], also: ['TMO-04', 'PWR-02', 'PWR-03', 'STS-04'] },
@@ -34,13 +38,25 @@ const EXPECTED: Record<Exclude<FaultName, `h2-${string}`>, { catches: string[]; 
   'sent-early': { catches: ['STS-04', 'WAI-01', 'WAI-02', 'WAI-03', 'WAI-04'], also: ['CXL-04', 'STS-01'] },
 };
 
-async function failingIds(faults: string): Promise<{ failed: string[]; skipped: string[] }> {
+/**
+ * The HTTP/2 faults, on h2c. H2-03 sees both window faults too: its stalled stream A is the very
+ * stream whose window (or sent count) they break.
+ */
+const EXPECTED_H2: Record<H2Fault, { catches: string[]; also: string[] }> = {
+  'h2-stream-window-ignored': { catches: ['H2-01'], also: ['H2-02', 'H2-03'] },
+  'h2-rst-cancels-connection': { catches: ['CXL-06'], also: [] },
+  'h2-sent-counts-unwindowed': { catches: ['H2-02'], also: ['H2-03'] },
+};
+
+/** Failed and skipped IDs on `transport`; skips of checks that do not apply there are expected, not counted. */
+async function failingIds(faults: string, transport: TransportName): Promise<{ failed: string[]; skipped: string[] }> {
   const server = await startServerProcess(FIXTURE, ['--faults', faults]);
   try {
-    const r = await runConformance({ targets: [server.http], checks, options: { strict: true, slow: false, fillBytes: 8 << 20 } });
+    const r = await runConformance({ targets: [server.http], transports: [transport], checks, options: { strict: true, slow: false, fillBytes: 8 << 20 } });
+    const applies = (id: string) => checks.find((c) => c.id === id)!.transports?.includes(transport) ?? true;
     return {
       failed: r.results.filter((x) => x.verdict.status === 'fail').map((x) => x.id).sort(),
-      skipped: r.results.filter((x) => x.verdict.status === 'skip').map((x) => x.id),
+      skipped: r.results.filter((x) => x.verdict.status === 'skip' && applies(x.id)).map((x) => x.id),
     };
   } finally {
     await server.stop();
@@ -48,21 +64,26 @@ async function failingIds(faults: string): Promise<{ failed: string[]; skipped: 
 }
 
 test('every fault has an expectation', () => {
-  // HTTP/2 faults are exercised over h2c once the HTTP/2 checks exist (issue 5).
-  assert.equal(Object.keys(EXPECTED).sort(), FAULT_NAMES.filter((f) => !f.startsWith('h2-')).sort());
+  assert.equal([...Object.keys(EXPECTED), ...Object.keys(EXPECTED_H2)].sort(), [...FAULT_NAMES].sort());
   const ids = new Set(CHECKS.map((c) => c.id));
-  for (const e of Object.values(EXPECTED)) for (const id of [...e.catches, ...e.also]) assert.ok(ids.has(id), id);
+  for (const e of [...Object.values(EXPECTED), ...Object.values(EXPECTED_H2)]) for (const id of [...e.catches, ...e.also]) assert.ok(ids.has(id), id);
 });
 
-test('the correct server, started the same way, passes every check', async () => {
-  const r = await failingIds('');
-  assert.equal(r.failed, []);
-  assert.equal(r.skipped, []);
-});
+for (const transport of ['h1', 'h2c'] as const) {
+  test(`the correct server, started the same way, passes every check on ${transport}`, async () => {
+    const r = await failingIds('', transport);
+    assert.equal(r.failed, []);
+    assert.equal(r.skipped, []);
+  });
+}
 
-for (const [fault, { catches, also }] of Object.entries(EXPECTED)) {
-  test(`fault ${fault} is caught by ${catches.join(', ')}${also.length ? ` (and ${also.length} dependent checks)` : ''}, nothing else`, async () => {
-    const r = await failingIds(fault);
+const cases: Array<[FaultName, TransportName, { catches: string[]; also: string[] }]> = [
+  ...Object.entries(EXPECTED).map(([f, e]) => [f as FaultName, 'h1' as const, e] as [FaultName, TransportName, typeof e]),
+  ...Object.entries(EXPECTED_H2).map(([f, e]) => [f as FaultName, 'h2c' as const, e] as [FaultName, TransportName, typeof e]),
+];
+for (const [fault, transport, { catches, also }] of cases) {
+  test(`fault ${fault} is caught on ${transport} by ${catches.join(', ')}${also.length ? ` (and ${also.length} dependent checks)` : ''}, nothing else`, async () => {
+    const r = await failingIds(fault, transport);
     assert.equal(r.failed, [...catches, ...also].sort());
     assert.equal(r.skipped, []);
   });

@@ -82,10 +82,10 @@ export function stalledStream(ctx: CheckContext, w: number): Promise<ScenarioRun
 /**
  * H2-03: stream A stalled (its window exhausted, nothing granted), stream B reading, on one
  * connection whose window is granted as DATA arrives (so only A's stream window holds A back).
- * A: 0 header, 1 write 2 MiB t=3 (stalled throughout: sends exactly its window), 2 stats, 3 close.
+ * A: 0 header, 1 write 2 MiB t=2.5 (stalled throughout: sends exactly its window), 2 stats, 3 close.
  * B (starts 0.3 s later): 0 sleep, 1 header, 2 write 1 MiB t=3, 3 wait 0 t=3, 4 stats, 5 close.
  */
-export const SIBLINGS = { aBytes: 2 * MiB, aTimeout: 3, bBytes: MiB, bDelay: 0.3, bWrite: 2, bWait: 3, promptMs: 1500 } as const;
+export const SIBLINGS = { aBytes: 2 * MiB, aTimeout: 2.5, bBytes: MiB, bDelay: 0.3, bWrite: 2, bWait: 3, promptMs: 1500 } as const;
 export function stalledSibling(ctx: CheckContext): Promise<ScenarioRun> {
   return runProbe(ctx, {
     scenario: 'h2-stalled-sibling', behaviour: createReading(),
