@@ -66,7 +66,9 @@ export interface WindowLedger {
  */
 export type WireEvent =
   | TimelineEvent
-  | Exclude<H2ConnectionEvent, { type: 'window-update' | 'stream-opened' | 'stream-closed' | 'violation' }>
+  | Exclude<H2ConnectionEvent, { type: 'window-update' | 'stream-opened' | 'stream-closed' | 'violation' | 'pause' | 'resume' }>
+  /** HTTP/2: the connection-level behaviour (connectionBehaviour) stopped or started granting the connection window. */
+  | { type: 'connection-window-pause' | 'connection-window-resume'; t: number; behaviour: string }
   /** An RFC 9113 violation or H2-01 excess the client recorded (harness/clients/h2/violations.ts). */
   | {
     type: 'violation'; t: number; code: string; rule: string; message: string; streamId: number; action: string;

@@ -169,7 +169,12 @@ export class H2ClientConnection implements ClientConnection {
     const out: WireEvent[] = [...this.events];
     for (const e of this.connection.timeline) {
       if (e.type === 'window-update' || e.type === 'stream-opened' || e.type === 'stream-closed') continue;
-      out.push(e);
+      if (e.type === 'pause' || e.type === 'resume') {
+        // The connection-level behaviour granting (or not) the connection window, not the reader.
+        out.push({ type: e.type === 'pause' ? 'connection-window-pause' : 'connection-window-resume', t: e.t, behaviour: e.behaviour });
+      } else {
+        out.push(e);
+      }
     }
     this.connection.streams.forEach((s, index) => {
       const streamId = s.id;

@@ -24,6 +24,7 @@ export const isoChecks: Check[] = [
     id: 'ISO-01', group: 'ISO', level: 'MUST', interpretations: [], features: ['send_timeout'],
     text: 'N stalled clients (default 200) do not slow other requests: fast-client p99 latency stays within 2x of the run without them.',
     method: `Measures ${CROWD.fastRequests} fast requests (GET /__probe/info, ${CROWD.fastConcurrency} at a time), then opens ${CROWD.clients} clients that read nothing (or read as --profile says) while their handlers write ${CROWD.piece / 1024} KiB pieces with ${CROWD.pieceTimeout} s timeouts, waits ${CROWD.settleMs / 1000} s and measures again. The loaded p99 may be 2x the baseline, or the baseline + ${P99_FLOOR_MS} ms on a fast baseline (scheduling noise).`,
+    h2Method: 'each crowd client is an HTTP/2 connection with one stream, stalled by withholding WINDOW_UPDATE (it receives its 65,535 B initial window); the fast requests stay HTTP/1.1 (undici) to the same server.',
     exclusive: true,
     async run(ctx) {
       const r = await ctx.scenario('crowd', crowd);
@@ -44,6 +45,7 @@ export const isoChecks: Check[] = [
     id: 'ISO-02', group: 'ISO', level: 'MUST', interpretations: ['I-6'], features: ['send_timeout', 'memory'],
     text: 'Memory stays bounded: server memory growth per stalled request whose handler keeps writing with timeouts is at most `send_window + 64 KiB`.',
     method: `During ISO-01's crowd (${CROWD.clients} stalled requests, or --profile's clients; default window), the server's resident set size from /__probe/info is read twice: with every crowd request open and its handler sleeping before its first write (the cost of the connections, requests and handlers themselves), and once the handlers have written until blocked. The growth between the two, per request, is what the writes hold and must not exceed send_window + 64 KiB, judged with a ${MEMORY_TOLERANCE * 100}% tolerance for RSS granularity (a pass within the tolerance says so in its note).`,
+    h2Method: "ISO-01's HTTP/2 crowd: each stalled stream holds its send window's unsent bytes at the server; nothing more than its 65,535 B initial window has left.",
     exclusive: true,
     async run(ctx) {
       const r = await ctx.scenario('crowd', crowd);
