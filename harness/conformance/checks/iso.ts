@@ -24,7 +24,7 @@ export const isoChecks: Check[] = [
     id: 'ISO-01', group: 'ISO', level: 'MUST', interpretations: [], features: ['send_timeout'],
     text: 'N stalled clients (default 200) do not slow other requests: fast-client p99 latency stays within 2x of the run without them.',
     method: `Measures ${CROWD.fastRequests} fast requests (GET /__probe/info, ${CROWD.fastConcurrency} at a time), then opens ${CROWD.clients} clients that read nothing (or read as --profile says) while their handlers write ${CROWD.piece / 1024} KiB pieces with ${CROWD.pieceTimeout} s timeouts, waits ${CROWD.settleMs / 1000} s and measures again. The loaded p99 may be 2x the baseline, or the baseline + ${P99_FLOOR_MS} ms on a fast baseline (scheduling noise).`,
-    h2Method: 'each crowd client is an HTTP/2 connection with one stream, stalled by withholding WINDOW_UPDATE (it receives its 65,535 B initial window); the fast requests stay HTTP/1.1 (undici) to the same server.',
+    h2Method: 'each crowd client is an HTTP/2 connection with one stream, stalled by withholding WINDOW_UPDATE (it receives its 65,535 B initial window); the fast requests are HTTP/2 too: four connections, a stream per request.',
     exclusive: true,
     async run(ctx) {
       const r = await ctx.scenario('crowd', crowd);

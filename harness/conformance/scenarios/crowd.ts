@@ -42,21 +42,48 @@ export interface CrowdRun extends ScenarioRun {
   activeLoaded: number;
 }
 
+/**
+ * Latency of CROWD.fastRequests GET {prefix}/info, CROWD.fastConcurrency at a time, after one
+ * warming request per lane. HTTP/1.1 transports: keep-alive connections (undici); HTTP/2: one
+ * connection per lane through the transport, a stream per request, so the fast requests take the
+ * same protocol path as the crowd.
+ */
 async function measure(ctx: CheckContext, agent: Agent): Promise<Latency> {
-  const url = new URL(`${ctx.probe.prefix}/info`, ctx.transport.url);
   const times: number[] = [];
   let next = 0;
-  const lane = async () => {
-    while (next++ < CROWD.fastRequests) {
-      const t0 = performance.now();
-      const r = await request(url, { dispatcher: agent, headersTimeout: 10_000, bodyTimeout: 10_000 });
-      await r.body.dump();
-      times.push(performance.now() - t0);
+  if (ctx.transport.http === '2') {
+    const conns = await Promise.all(Array.from({ length: CROWD.fastConcurrency }, () => ctx.transport.open({ storeBodyCap: 64 * 1024 })));
+    try {
+      const get = async (c: ClientConnection) => {
+        const i = c.send({ method: 'GET', path: `${ctx.probe.prefix}/info` });
+        const r = await c.waitForResponse(i, 10_000);
+        if (r.completion !== 'complete' || r.status !== 200) throw new Error(`fast request over ${ctx.transport.name}: ${r.status} ${r.completion}`);
+      };
+      await Promise.all(conns.map(get));
+      await Promise.all(conns.map(async (c) => {
+        while (next++ < CROWD.fastRequests) {
+          const t0 = performance.now();
+          await get(c);
+          times.push(performance.now() - t0);
+        }
+      }));
+    } finally {
+      for (const c of conns) c.destroy();
     }
-  };
-  // Warm the connections first, then measure.
-  await Promise.all(Array.from({ length: CROWD.fastConcurrency }, () => request(url, { dispatcher: agent }).then((r) => r.body.dump())));
-  await Promise.all(Array.from({ length: CROWD.fastConcurrency }, lane));
+  } else {
+    const url = new URL(`${ctx.probe.prefix}/info`, ctx.transport.url);
+    const lane = async () => {
+      while (next++ < CROWD.fastRequests) {
+        const t0 = performance.now();
+        const r = await request(url, { dispatcher: agent, headersTimeout: 10_000, bodyTimeout: 10_000 });
+        await r.body.dump();
+        times.push(performance.now() - t0);
+      }
+    };
+    // Warm the connections first, then measure.
+    await Promise.all(Array.from({ length: CROWD.fastConcurrency }, () => request(url, { dispatcher: agent }).then((r) => r.body.dump())));
+    await Promise.all(Array.from({ length: CROWD.fastConcurrency }, lane));
+  }
   times.sort((a, b) => a - b);
   const at = (q: number) => times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)]!;
   return { n: times.length, p50: at(0.5), p99: at(0.99), max: times.at(-1)! };
