@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { compare } from '../../harness/report/baseline.ts';
 import { renderHtml } from '../../harness/report/html/index.ts';
 import { chartOf } from '../../harness/report/html/timeline.ts';
+import { extrasTable, responsesTable } from '../../harness/report/html/evidence.ts';
 import { renderJunit } from '../../harness/report/junit.ts';
 import { mdEscape, renderMarkdown } from '../../harness/report/markdown.ts';
 import { faultyRun, hostileRun, HOSTILE } from './fixtures.ts';
@@ -138,6 +139,28 @@ test('timeline data: each outcome of a call', () => {
   assert.is(c.spans[3]!.label, 'wait pos 100, timeout 0.5 s: timed out, after 500.0 ms');
   assert.equal(c.series.map((s) => s.kind), ['current', 'sent', 'flight']);
   assert.is(c.marks.at(-1)!.label, 'handler ended: cancelled');
+});
+
+test('HTML: an HTTP/2 run shows how each stream ended and its record in words (settings, windows, violations)', () => {
+  const responses = [
+    { index: 0, status: 200, framing: 'data-frames', bodyBytes: 65_535, completion: 'reset-by-peer', anomalies: [], error: null,
+      h2: { streamId: 1, endStream: false, resetCode: 'INTERNAL_ERROR', resetBy: 'server', paddingBytes: 0 } },
+    { index: 1, status: 200, framing: 'data-frames', bodyBytes: 1000, completion: 'complete', anomalies: [], error: null,
+      h2: { streamId: 3, endStream: true, resetCode: null, resetBy: null, paddingBytes: 7 } },
+  ];
+  const t = responsesTable(responses);
+  assert.match(t, /stream 1: RST_STREAM INTERNAL_ERROR from the server/);
+  assert.match(t, /stream 3: END_STREAM, 7 B padding/);
+  const run = faultyRun();
+  const s = { ...Object.values(run.scenarios.h1!)[0]!, h2: {
+    settings: [['INITIAL_WINDOW_SIZE', 1000]], connectionWindow: { initial: 65_535, granted: 70_000, received: 71_000, excess: 1000 },
+    windowUpdatesSent: { stream: 3, connection: 2 }, violations: [{ code: 'H2-01', rule: 'RFC 9113 6.9.1', streamId: 1, message: `over ${HOSTILE}` }],
+  } };
+  const x = extrasTable(s as never);
+  assert.match(x, /our SETTINGS INITIAL_WINDOW_SIZE=1000/);
+  assert.match(x, /connection window: granted 70,000 B, received 71,000 B, EXCESS 1,000 B/);
+  assert.match(x, /1 violation\(s\): H2-01 \(RFC 9113 6\.9\.1\) stream 1/);
+  assert.not.match(x, /<img|<script/);
 });
 
 test('JUnit: passes the JUnit schema (xmllint); failure, skip and hostile text included', () => {

@@ -60,7 +60,13 @@ export function responsesTable(responses: unknown[]): string {
   if (responses.length === 0) return '';
   const rows = responses.map((x, n) => {
     const r = x as Record<string, unknown>;
-    const anomalies = Array.isArray(r.anomalies) ? r.anomalies.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join('; ') : '';
+    const list = Array.isArray(r.anomalies) ? r.anomalies.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))) : [];
+    const h2 = r.h2 as { streamId?: number; endStream?: boolean; resetCode?: string | null; resetBy?: string | null; paddingBytes?: number } | undefined;
+    if (h2 !== undefined && typeof h2 === 'object') {
+      const end = h2.endStream ? 'END_STREAM' : h2.resetCode ? `RST_STREAM ${h2.resetCode} from the ${h2.resetBy ?? '?'}` : 'no END_STREAM';
+      list.unshift(`stream ${h2.streamId ?? '?'}: ${end}${h2.paddingBytes ? `, ${h2.paddingBytes} B padding` : ''}`);
+    }
+    const anomalies = list.join('; ');
     return `<tr><td>${n + 1}</td><td>${esc(r.status ?? '')}</td><td>${esc(r.framing ?? '')}</td><td class="num">${esc(typeof r.bodyBytes === 'number' ? r.bodyBytes.toLocaleString('en-US') : '')}</td><td>${esc(r.completion ?? '')}</td><td>${esc(anomalies)}${r.error ? ` ${esc(typeof r.error === 'string' ? r.error : JSON.stringify(r.error))}` : ''}</td></tr>`;
   });
   return `<details class="responses"><summary>Responses as the client parsed them: ${responses.length}</summary><table><thead><tr><th>#</th><th>status</th><th>framing</th><th>body bytes</th><th>completion</th><th>anomalies / error</th></tr></thead><tbody>${rows.join('')}</tbody></table></details>`;
@@ -75,6 +81,23 @@ export function extrasTable(s: ScenarioRecord): string {
     const text = typeof v === 'number' ? v.toLocaleString('en-US') : JSON.stringify(v, (_k, x) => (typeof x === 'number' ? Math.round(x * 100) / 100 : x));
     return esc(text.length > 400 ? `${text.slice(0, 400)}...` : text);
   };
-  const rows = [...extra.map(([k, v]) => [k, show(v)] as const), ...marks.map(([k, v]) => [`mark ${k}`, show(v)] as const)];
+  const rows = [...extra.map(([k, v]) => [k, k === 'h2' ? h2Summary(v) : show(v)] as const), ...marks.map(([k, v]) => [`mark ${k}`, show(v)] as const)];
   return `<table class="kv extras"><tbody>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${v}</td></tr>`).join('')}</tbody></table>`;
+}
+
+/** An HTTP/2 run's record in words: our settings, the connection window, grants, violations. */
+function h2Summary(v: unknown): string {
+  const h = v as {
+    settings?: Array<[string, number]>; connectionWindow?: { initial: number; granted: number; received: number; excess: number };
+    violations?: Array<{ code: string; rule: string; streamId: number; message: string }>; windowUpdatesSent?: { stream: number; connection: number };
+  };
+  if (typeof h !== 'object' || h === null) return esc(String(v));
+  const parts: string[] = [];
+  if (Array.isArray(h.settings)) parts.push(`our SETTINGS ${h.settings.map(([n, x]) => `${n}=${x}`).join(', ') || '(defaults)'}`);
+  const w = h.connectionWindow;
+  if (w) parts.push(`connection window: granted ${fmtBytes(w.granted)}, received ${fmtBytes(w.received)}${w.excess ? `, EXCESS ${fmtBytes(w.excess)}` : ''}`);
+  if (h.windowUpdatesSent) parts.push(`WINDOW_UPDATEs sent: ${h.windowUpdatesSent.stream} stream, ${h.windowUpdatesSent.connection} connection`);
+  const vs = Array.isArray(h.violations) ? h.violations : [];
+  parts.push(vs.length === 0 ? 'no violation' : `${vs.length} violation(s): ${vs.slice(0, 5).map((x) => `${x.code} (${x.rule}) stream ${x.streamId}: ${x.message}`).join('; ')}${vs.length > 5 ? ' ...' : ''}`);
+  return esc(parts.join('; '));
 }
