@@ -135,6 +135,7 @@ export class H2Connection implements Carrier {
     const streams = [...this.#streams.values()];
     const n = streams.length;
     let finishedAny = false;
+    let lastServed = -1;
     for (let k = 0; k < n; k++) {
       const s = streams[(k + this.#rr) % n]!;
       const ex = s.ex;
@@ -154,6 +155,7 @@ export class H2Connection implements Carrier {
       const before = ex.sent;
       budget = this.#frameData(s, ex, budget, out);
       if (ex.sent !== before) {
+        lastServed = k;
         taken.push([ex, ex.sent]);
         ex.holds++;
         if (!ex.local) this.host.progress(ex);
@@ -163,11 +165,11 @@ export class H2Connection implements Carrier {
         this.#finish(s, ex, ex.aborted || short ? E.INTERNAL_ERROR : E.NO_ERROR, out);
         finishedAny = true;
       }
-      if (budget === 0) {
-        this.#rr = (k + this.#rr + 1) % n;
-        break;
-      }
+      if (budget === 0) break;
     }
+    // The next pass starts after the last stream that got bytes, so that neither the commit
+    // budget nor the connection window always goes to the same stream first.
+    if (lastServed >= 0) this.#rr = (lastServed + this.#rr + 1) % n;
     if (out.length > 0) this.#write(out, taken);
     else this.#release(taken);
     if (finishedAny) this.#armTimer();
