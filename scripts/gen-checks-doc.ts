@@ -50,7 +50,7 @@ export function renderChecksDoc(): string {
     const tags = [c.level, ...only, ...(c.exclusive ? ['alone'] : []), ...(c.last ? ['runs last'] : []), ...(c.slow ? ['--slow'] : [])];
     out.push(`### ${c.id} (${tags.join(', ')})`, '', `> ${c.text}`, '', c.method, '');
     if (c.h2Method !== undefined) out.push(`On HTTP/2: ${c.h2Method}`, '');
-    if (c.transports && c.notApplicable) out.push(`Elsewhere: not applicable (${c.notApplicable}).`, '');
+    if (c.transports && c.notApplicable) out.push(`Not applicable elsewhere: ${c.notApplicable}.`, '');
     const extra: string[] = [];
     if (c.interpretations.length > 0) extra.push(`Relies on: ${c.interpretations.join(', ')}.`);
     if (c.features.length > 0) extra.push(`Skipped unless the target claims: ${c.features.map((f) => `\`${f}\``).join(', ')}.`);
