@@ -92,6 +92,10 @@ export const cxlChecks: Check[] = [
     text: 'Client closes the connection cleanly (FIN, after reading everything that had arrived) mid-response: a later `write()` returns `cancelled == true`, at the latest the third write issued after the close.',
     method: `The handler writes ${fmtBytes(CANCEL.piece)} every ${CANCEL.gapS * 1000} ms; the client reads ~${fmtBytes(CANCEL.leaveAfter)} and closes (FIN, draining what arrived). Counted: writes none of whose bytes reached the client, up to the first that reports cancelled.`,
     h2Method: 'the client closes the connection: GOAWAY(NO_ERROR), then FIN, and stops reading 20 ms later (its stream is never reset on its own).',
+    // Alone: "after the close" is judged by the bytes the client had received, which lag behind
+    // the server's commits when parallel checks load the machine (a write the client had not seen
+    // yet would count as issued after the close).
+    exclusive: true,
     run: async (ctx) => leaveVerdict(await ctx.scenario('cancel-fin', cancelFin), 'FIN'),
   },
   {
@@ -99,6 +103,7 @@ export const cxlChecks: Check[] = [
     text: 'Same with an abortive close (RST).',
     method: `As CXL-01, but the client aborts with RST after ~${fmtBytes(CANCEL.leaveAfter)}.`,
     h2Method: 'the TCP connection is reset (RST), with no HTTP/2 frame first.',
+    exclusive: true,
     run: async (ctx) => leaveVerdict(await ctx.scenario('cancel-rst', cancelRst), 'RST'),
   },
   {
