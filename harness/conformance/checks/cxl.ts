@@ -91,7 +91,7 @@ export const cxlChecks: Check[] = [
     id: 'CXL-01', group: 'CXL', level: 'MUST', interpretations: ['I-5'], features: ['cancel_detect'],
     text: 'Client closes the connection cleanly (FIN, after reading everything that had arrived) mid-response: a later `write()` returns `cancelled == true`, at the latest the third write issued after the close.',
     method: `The handler writes ${fmtBytes(CANCEL.piece)} every ${CANCEL.gapS * 1000} ms; the client reads ~${fmtBytes(CANCEL.leaveAfter)} and closes (FIN, draining what arrived). Counted: writes none of whose bytes reached the client, up to the first that reports cancelled.`,
-    h2Method: 'the client closes the connection: GOAWAY(NO_ERROR), then FIN, and stops reading 20 ms later (its stream is never reset on its own).',
+    h2Method: 'the client closes the connection: GOAWAY(NO_ERROR), then FIN, and stops reading 20 ms later (its stream is never reset on its own); its stream and connection windows are 4 MiB, as roomy as the TCP buffers an HTTP/1.1 client offers.',
     // Alone: "after the close" is judged by the bytes the client had received, which lag behind
     // the server's commits when parallel checks load the machine (a write the client had not seen
     // yet would count as issued after the close).

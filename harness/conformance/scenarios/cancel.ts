@@ -6,7 +6,7 @@ import { runProbe, type ScenarioRun } from '../probe-run.ts';
 import { fill, header, script, sleepMs } from './ops.ts';
 
 /** Writes of CANCEL.piece every CANCEL.gapS s; the client leaves after ~CANCEL.leaveAfter bytes. */
-export const CANCEL = { piece: 16384, gapS: 0.05, leaveAfter: 70_000, maxWrites: 100, afterCallTimeout: 2 } as const;
+export const CANCEL = { piece: 16384, gapS: 0.05, leaveAfter: 70_000, maxWrites: 100, afterCallTimeout: 2, h2Window: 4 * 1024 * 1024 } as const;
 
 /**
  * Reading client that closes (FIN after draining what arrived) or resets after ~70 KB.
@@ -19,6 +19,9 @@ function leaving(ctx: CheckContext, mode: 'fin' | 'rst'): Promise<ScenarioRun> {
   return runProbe(ctx, {
     scenario: `cancel-${mode}`,
     behaviour: createCancelling({ mode, after_bytes: CANCEL.leaveAfter }),
+    // HTTP/2: windows as roomy as loopback's TCP buffers, so what the handler wrote before the
+    // client left reaches it whatever the grants' pace (the count below rests on what arrived).
+    h2: { settings: { initialWindowSize: CANCEL.h2Window }, connectionWindow: CANCEL.h2Window },
     scripts: [script([
       header(),
       { op: 'repeat', times: CANCEL.maxWrites, until: 'cancelled', ops: [
