@@ -161,6 +161,14 @@ test('HTML: an HTTP/2 run shows how each stream ended and its record in words (s
   assert.match(x, /connection window: granted 70,000 B, received 71,000 B, EXCESS 1,000 B/);
   assert.match(x, /1 violation\(s\): H2-01 \(RFC 9113 6\.9\.1\) stream 1/);
   assert.not.match(x, /<img|<script/);
+  const chart = chartOf({ ...s, timeline: [
+    { type: 'connect', t: 1000 }, { type: 'socket-pause', t: 1001 }, { type: 'rst-stream', t: 1010, index: 1, streamId: 3, direction: 'sent', errorCode: 'CANCEL' },
+    { type: 'rst-stream', t: 1020, index: 0, streamId: 1, direction: 'received', errorCode: 'INTERNAL_ERROR' }, { type: 'goaway', t: 1030, direction: 'sent', errorCode: 'NO_ERROR' },
+    { type: 'socket-resume', t: 1040 },
+  ] } as never)!;
+  const labels = chart.marks.map((m) => `${m.kind}: ${m.label}`);
+  for (const l of ['pause: client stops reading the socket', 'rst: client RST_STREAM CANCEL on response #2', 'rst: server RST_STREAM INTERNAL_ERROR on response #1',
+    'fin: GOAWAY from client (NO_ERROR)', 'resume: client reads the socket again']) assert.ok(labels.includes(l), `${l} in ${labels.join(' | ')}`);
 });
 
 test('JUnit: passes the JUnit schema (xmllint); failure, skip and hostile text included', () => {

@@ -115,6 +115,11 @@ function markOf(e: ScenarioLike['timeline'][number], t: number): Mark | null {
       ? { t, kind: 'rst', label: 'RST from server' }
       : { t, kind: 'error', label: `socket error ${String(e.code)}` };
     case 'close': return { t, kind: 'close', label: 'socket closed' };
+    // HTTP/2
+    case 'rst-stream': return { t, kind: 'rst', label: `${e.direction === 'sent' ? 'client' : 'server'} RST_STREAM ${String(e.errorCode)} on response${n}` };
+    case 'goaway': return { t, kind: 'fin', label: `GOAWAY ${e.direction === 'sent' ? 'from client' : 'from server'} (${String(e.errorCode)})` };
+    case 'socket-pause': return { t, kind: 'pause', label: 'client stops reading the socket' };
+    case 'socket-resume': return { t, kind: 'resume', label: 'client reads the socket again' };
     default: return null;
   }
 }
