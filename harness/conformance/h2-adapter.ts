@@ -112,13 +112,13 @@ export class H2ClientConnection implements ClientConnection {
 
   send(request: H1Request, opts: SendOptions = {}): number {
     const index = this.connection.streams.length;
-    if (opts.behaviour !== undefined) this.ownBehaviour.add(index);
     const req = {
       method: request.method, path: request.path,
       ...(request.headers !== undefined ? { headers: request.headers } : {}),
       ...(request.body !== undefined ? { body: request.body } : {}),
     };
     const s = this.connection.request(req, { behaviour: opts.behaviour ?? this.proxy() });
+    if (opts.behaviour !== undefined) this.ownBehaviour.add(index);
     this.views.push(this.view(index, s));
     return index;
   }

@@ -145,6 +145,25 @@ export function matchWire(j: Pick<Journal, 'entries'>, body: Buffer): WireMatch 
   return result(null, -1);
 }
 
+/**
+ * As matchWire, but the body may stop short (a response still arriving, or one that stopped): every
+ * byte received is the right byte of the right write, nothing withdrawn or duplicated before it.
+ */
+export function matchWirePrefix(j: Pick<Journal, 'entries'>, body: Buffer): WireMatch {
+  const m = matchWire(j, body);
+  if (m.ok || body.length >= m.expectedBytes) return m;
+  const writes = sentWrites(j);
+  let off = 0;
+  for (let n = 0; n < writes.length && off < body.length; n++) {
+    const w = writes[n]!;
+    const have = Math.min(w.sent, body.length - off);
+    const bad = firstMismatch(w.k, 0, body.subarray(off, off + have));
+    if (bad >= 0) return { ...m, problem: `byte ${bad} of write k=${w.k} (stream offset ${off + bad}) is not that write's pattern`, badWrite: n };
+    off += have;
+  }
+  return { ...m, ok: true, problem: null, badWrite: -1 };
+}
+
 // ---- send_stats consistency (STS-01) ----
 
 /**

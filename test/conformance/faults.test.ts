@@ -66,7 +66,7 @@ async function failingIds(faults: string, transport: TransportName): Promise<{ f
 test('every fault has an expectation', () => {
   assert.equal([...Object.keys(EXPECTED), ...Object.keys(EXPECTED_H2)].sort(), [...FAULT_NAMES].sort());
   const ids = new Set(CHECKS.map((c) => c.id));
-  for (const e of [...Object.values(EXPECTED), ...Object.values(EXPECTED_H2)]) for (const id of [...e.catches, ...e.also]) assert.ok(ids.has(id), id);
+  for (const e of [...Object.values(EXPECTED), ...Object.values(EXPECTED_H2), ...Object.values(ON_H2C)]) for (const id of [...e!.catches, ...e!.also]) assert.ok(ids.has(id), id);
 });
 
 for (const transport of ['h1', 'h2c'] as const) {
@@ -77,9 +77,23 @@ for (const transport of ['h1', 'h2c'] as const) {
   });
 }
 
+/**
+ * Three of the HTTP/1.1-era faults over h2c too, so the HTTP/2 path of the ordinary checks is shown
+ * to catch them (the window, write_header behind a full path, partial-write accounting), with the
+ * HTTP/2 checks that see the same bug. Measured, identical over repeated runs. (The others are
+ * caught on h2c as well; cancel-unreported and current-not-reduced take ~2 minutes each there, and
+ * content-length-kept is an HTTP/1.1 connection bug that HTTP/2 has no place for.)
+ */
+const ON_H2C: Partial<Record<H1Fault, { catches: string[]; also: string[] }>> = {
+  'window-ignored': { catches: ['WIN-02', 'WIN-04', 'TMO-01', 'STS-04'], also: ['CFG-03', 'CFG-04', 'TMO-02', 'TMO-04', 'CXL-03', 'CXL-07', 'RES-03', 'PWR-02', 'PWR-03', 'PWR-04', 'H2-02', 'H2-03'] },
+  'headers-always-sent': { catches: ['RES-02', 'TMO-03', 'STS-02'], also: [] },
+  'bbs-off-by-one': { catches: ['PWR-01', 'STS-01', 'PWR-04', 'H2-02'], also: ['TMO-04', 'PWR-02', 'PWR-03', 'STS-04', 'H2-03'] },
+};
+
 const cases: Array<[FaultName, TransportName, { catches: string[]; also: string[] }]> = [
   ...Object.entries(EXPECTED).map(([f, e]) => [f as FaultName, 'h1' as const, e] as [FaultName, TransportName, typeof e]),
   ...Object.entries(EXPECTED_H2).map(([f, e]) => [f as FaultName, 'h2c' as const, e] as [FaultName, TransportName, typeof e]),
+  ...Object.entries(ON_H2C).map(([f, e]) => [f as FaultName, 'h2c' as const, e!] as [FaultName, TransportName, { catches: string[]; also: string[] }]),
 ];
 for (const [fault, transport, { catches, also }] of cases) {
   test(`fault ${fault} is caught on ${transport} by ${catches.join(', ')}${also.length ? ` (and ${also.length} dependent checks)` : ''}, nothing else`, async () => {

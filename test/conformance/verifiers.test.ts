@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { makePattern, type Journal, type JournalEntry } from '../../protocol/index.ts';
 import {
-  headersFlagViolation, matchWire, statsViolation, timeoutWindow,
+  headersFlagViolation, matchWire, matchWirePrefix, statsViolation, timeoutWindow,
 } from '../../harness/conformance/verifiers.ts';
 
 const stats = (current: number, sent: number, hws = true) => ({ current, sent, cancelled: false, headers_were_sent: hws });
@@ -37,6 +37,17 @@ test('matchWire: missing bytes and extra bytes are both reported', () => {
   const j = journal([write(0, 0, 100, null, 0, 1, [100, 100])]);
   assert.match(matchWire(j, makePattern(0, 99)).problem!, /received 99 B of it/);
   assert.match(matchWire(j, Buffer.concat([makePattern(0, 100), Buffer.from([1])])).problem!, /1 B more/);
+});
+
+test('matchWirePrefix: a body that stops short is fine if every byte is right; a wrong byte or an excess is not', () => {
+  const j = journal([write(0, 0, 100, 40, 0, 1, [40, 40]), write(1, 1, 50, null, 1, 2, [90, 90])]);
+  assert.ok(matchWirePrefix(j, Buffer.concat([makePattern(0, 40), makePattern(1, 10)])).ok);
+  assert.ok(matchWirePrefix(j, makePattern(0, 25)).ok);
+  const bad = Buffer.concat([makePattern(0, 40), makePattern(1, 10)]);
+  bad[45] ^= 0xff;
+  assert.match(matchWirePrefix(j, bad).problem!, /byte 5 of write k=1 \(stream offset 45\)/);
+  assert.match(matchWirePrefix(j, makePattern(0, 41)).problem!, /write k=1/, 'a withdrawn tail byte is wrong where the next write begins');
+  assert.match(matchWirePrefix(j, Buffer.concat([makePattern(0, 40), makePattern(1, 51)])).problem!, /1 B more/);
 });
 
 test('statsViolation: current reduced at a partial return is fine, not reducing it is not', () => {

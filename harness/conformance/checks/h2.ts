@@ -7,12 +7,14 @@ import {
 } from '../scenarios/h2.ts';
 import { type Evidence, firstFailure, type Verdict } from '../verdict.ts';
 import {
-  bodyBytesSentOf, describeTimeoutWindow, describeWrite, elapsedMs, fmtBytes, fmtMs, inFlight, isNil, matchWire,
+  bodyBytesSentOf, describeTimeoutWindow, describeWrite, elapsedMs, fmtBytes, fmtMs, inFlight, isNil, matchWire, matchWirePrefix,
   statsOf, statsViolation, waitEntry, withinTimeout, writeEntry,
 } from '../verifiers.ts';
 
 export const H2_ONLY = ['h2', 'h2c'] as const;
 
+/** H2-01: a run's responses must reach at least this many initial windows (so grants were exercised). */
+const EXERCISED = 2;
 /** WIN-01's bound, as there: a write that fits the send window returns nil within this. */
 const NONBLOCKING_MS = 200;
 
@@ -22,11 +24,12 @@ function violationLines(r: ScenarioRun, max = 3): string {
   return v.slice(0, max).map((x) => `${x.code} (${x.rule}) stream ${x.streamId}: ${x.message}`).join('; ') + (v.length > max ? ` (and ${v.length - max} more)` : '');
 }
 
-/** H2-01 over one run: no DATA beyond a granted window, no other violation, every body whole. */
+/** H2-01 over one run: no DATA beyond a granted window, no other violation, what arrived byte-exact, grants exercised. */
 function windowsKept(r: ScenarioRun): { ok: boolean; expected: string; actual: string }[] {
   const excess = (r.h2?.violations ?? []).filter((v) => v.code === 'H2-01');
   const other = (r.h2?.violations ?? []).filter((v) => v.code !== 'H2-01');
   const initial = r.responses[0]?.h2?.window.initial ?? 0;
+  const received = r.responses.reduce((a, x) => a + x.bodyBytes, 0);
   return [
     { ok: r.h2 !== undefined, expected: `${r.scenario}: an HTTP/2 run`, actual: 'no HTTP/2 record' },
     {
@@ -36,15 +39,23 @@ function windowsKept(r: ScenarioRun): { ok: boolean; expected: string; actual: s
         + (excess.length > 3 ? ` (${excess.length} frames in all)` : ''),
     },
     { ok: other.length === 0, expected: `${r.scenario}: no other RFC 9113 violation`, actual: violationLines({ ...r, h2: { ...r.h2!, violations: other } }) },
+    // What matters here is every frame against the windows. That what arrived is right, and that
+    // the run went well beyond its streams' initial windows (grants were needed), shows the run
+    // exercised them; whether each response completed is evidence only (a server that stops
+    // sending has not exceeded a window; other checks see stalls).
     ...r.journals.map((j, n) => {
-      const m = matchWire(j, r.bodies[n] ?? Buffer.alloc(0));
-      const resp = r.responses[n];
+      const m = matchWirePrefix(j, r.bodies[n] ?? Buffer.alloc(0));
       return {
-        ok: m.ok && j.end?.reason === 'completed' && resp?.completion === 'complete' && m.receivedBytes > initial,
-        expected: `${r.scenario}: response ${n + 1} complete and byte-exact, well beyond the initial window (${fmtBytes(initial)}), so grants were needed`,
-        actual: `${resp?.completion ?? 'no response'}, journal end ${j.end?.reason ?? 'none'}, ${m.problem ?? `${fmtBytes(m.receivedBytes)} received`}`,
+        ok: m.ok,
+        expected: `${r.scenario}: response ${n + 1} byte-exact as far as it arrived`,
+        actual: `${m.problem ?? ''} (${r.responses[n]?.completion ?? 'no response'}, journal end ${j.end?.reason ?? 'none'})`,
       };
     }),
+    {
+      ok: received >= EXERCISED * initial * r.responses.length,
+      expected: `${r.scenario}: the responses together reach at least ${EXERCISED}x their initial windows (${r.responses.length} x ${fmtBytes(initial)}), so grants were needed`,
+      actual: `${fmtBytes(received)} received`,
+    },
   ];
 }
 
@@ -52,6 +63,7 @@ function windowEvidence(runs: ScenarioRun[]): Evidence {
   const e: Evidence = {};
   for (const r of runs) {
     const k = r.scenario.replace(/^h2-window-/, '');
+    e[`${k}_responses`] = r.responses.map((x) => `${x.completion} ${x.bodyBytes}`).join(', ');
     e[`${k}_violations`] = r.h2?.violations.length ?? null;
     e[`${k}_grants`] = r.h2 ? r.h2.windowUpdatesSent.stream + r.h2.windowUpdatesSent.connection : null;
     e[`${k}_received`] = r.responses.reduce((a, x) => a + (x.h2?.window.received ?? 0), 0);
@@ -128,7 +140,7 @@ export const h2Checks: Check[] = [
     id: 'H2-01', group: 'H2', level: 'MUST', interpretations: [], features: ['h2'],
     transports: [...H2_ONLY], notApplicable: 'HTTP/2 only (flow-control windows)',
     text: "The server never sends more DATA than the client's stream and connection windows allow.",
-    method: `Three runs with small and odd windows, every DATA frame counted against what the client granted: (1) SETTINGS_INITIAL_WINDOW_SIZE ${H2_WINDOWS.small.initialWindow}, each frame granted back as it is read, ${H2_WINDOWS.small.streams} streams of ${fmtBytes(H2_WINDOWS.small.bytes)} sharing the 65,535 B connection window; (2) window ${H2_WINDOWS.bursty.initialWindow}, a bursty reader (${H2_WINDOWS.bursty.onMs} ms on, ${H2_WINDOWS.bursty.offMs} ms off) whose grants are held back until ${H2_WINDOWS.bursty.grantThreshold} B (stream) and ${H2_WINDOWS.bursty.connectionGrantThreshold} B (connection) are owed; (3) ${H2_WINDOWS.connection.streams} streams with ${fmtBytes(H2_WINDOWS.connection.initialWindow)} windows behind a 65,535 B connection window granted at ${fmtBytes(H2_WINDOWS.connection.rate)}/s in ${H2_WINDOWS.connection.chunk} B steps. No frame may exceed the stream or connection window left when it arrived; any other RFC 9113 violation the client records fails too (as evidence); every response must arrive complete and byte-exact.`,
+    method: `Three runs with small and odd windows, every DATA frame counted against what the client granted: (1) SETTINGS_INITIAL_WINDOW_SIZE ${H2_WINDOWS.small.initialWindow}, each frame granted back as it is read, ${H2_WINDOWS.small.streams} streams of ${fmtBytes(H2_WINDOWS.small.bytes)} sharing the 65,535 B connection window; (2) window ${H2_WINDOWS.bursty.initialWindow}, a bursty reader (${H2_WINDOWS.bursty.onMs} ms on, ${H2_WINDOWS.bursty.offMs} ms off) whose grants are held back until ${H2_WINDOWS.bursty.grantThreshold} B (stream) and ${H2_WINDOWS.bursty.connectionGrantThreshold} B (connection) are owed; (3) ${H2_WINDOWS.connection.streams} streams with ${fmtBytes(H2_WINDOWS.connection.initialWindow)} windows behind a 65,535 B connection window granted at ${fmtBytes(H2_WINDOWS.connection.rate)}/s in ${H2_WINDOWS.connection.chunk} B steps. No frame may exceed the stream or connection window left when it arrived; any other RFC 9113 violation the client records fails too (as evidence); what arrives must be byte-exact, and each run's responses together must reach at least ${EXERCISED}x their initial windows (grants exercised); whether each response completes is evidence.`,
     async run(ctx) {
       const runs = await Promise.all([ctx.scenario('h2-window-small', smallWindow), ctx.scenario('h2-window-bursty', burstyWindow), ctx.scenario('h2-window-connection', connectionWindow)]);
       return firstFailure(runs.flatMap(windowsKept), windowEvidence(runs));
