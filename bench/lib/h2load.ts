@@ -46,7 +46,7 @@ export function findH2load(log: (s: string) => void): { tool: H2loadTool } | { r
   }
   if (r.status !== 0) return { reason: `h2load not found and \`apt-get install ${H2LOAD_PACKAGE}\` failed (${lastLine(String(r.stderr)) || `exit ${r.status}`})` };
   const after = probe();
-  if (!after) return { reason: `apt-get installed ${H2LOAD_PACKAGE} but h2load still does not run` };
+  if (!after) return { reason: `apt-get installed ${H2LOAD_PACKAGE} but h2load is still not found on PATH` };
   log(`installed h2load ${after.version} (${after.path})`);
   return { tool: after };
 }
