@@ -29,6 +29,10 @@ const Settings = z.strictObject({
   max_body_len: z.number().int().nonnegative().default(1024 * 1024),
   max_connections: z.number().int().positive().default(10_000),
   max_concurrent_requests: z.number().int().positive().default(10_000),
+  /** HTTP/2: h2c with prior knowledge on plain listeners, ALPN h2 (falling back to http/1.1) on TLS ones. */
+  http2: z.boolean().default(true),
+  /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS: streams one connection may have open at once. */
+  max_concurrent_streams: z.number().int().positive().max(2 ** 31 - 1).default(100),
   /** Pipelined requests dispatched ahead of their turn on one connection. */
   max_pipeline: z.number().int().positive().default(16),
   max_head_bytes: z.number().int().positive().default(64 * 1024),

@@ -17,6 +17,9 @@ export const FAULT_NAMES = [
   'headers-always-sent',
   'content-length-kept',
   'sent-early',
+  'h2-stream-window-ignored',
+  'h2-rst-cancels-connection',
+  'h2-sent-counts-unwindowed',
 ] as const;
 
 export type FaultName = (typeof FAULT_NAMES)[number];
@@ -36,10 +39,15 @@ export const FAULT_DESCRIPTIONS: Readonly<Record<FaultName, string>> = {
   'headers-always-sent': 'headers_were_sent is always true: in stats, and in results of a write_header that timed out (RES-02, TMO-03, STS-02)',
   'content-length-kept': 'a response with a declared Content-Length that ends short keeps the connection alive instead of closing it (PWR-02)',
   'sent-early': 'sent (get_send_stats, wait) counts bytes accepted into the window, not bytes committed to the socket (STS-04, WAI)',
+  'h2-stream-window-ignored': 'HTTP/2: DATA is sent past the client\'s stream window (the connection window is still respected) (H2-01)',
+  'h2-rst-cancels-connection': 'HTTP/2: a client\'s RST_STREAM on one stream tears down the whole connection, cancelling its siblings (CXL-06)',
+  'h2-sent-counts-unwindowed': 'HTTP/2: bytes queued for a stream whose window is 0 count as sent (up to 64 KiB), and go out later (H2-02)',
 };
 
 /** Faults the HTTP worker thread implements; the rest live on the TX (handler) side. */
-export const WORKER_FAULTS: readonly FaultName[] = ['tail-not-withdrawn', 'content-length-kept'];
+export const WORKER_FAULTS: readonly FaultName[] = [
+  'tail-not-withdrawn', 'content-length-kept', 'h2-stream-window-ignored', 'h2-rst-cancels-connection', 'h2-sent-counts-unwindowed',
+];
 
 export type FaultSet = ReadonlySet<FaultName>;
 export const NO_FAULTS: FaultSet = new Set();

@@ -75,6 +75,7 @@ export async function startServer(cfg: ServerConfig, hooks: ServerHooks = {}): P
       maxConnections: rc.max_connections,
       maxConcurrentRequests: rc.max_concurrent_requests,
     },
+    h2: rc.http2 ? { maxConcurrentStreams: rc.max_concurrent_streams } : null,
     faults: faults.filter((f) => WORKER_FAULTS.includes(f)),
   };
 
@@ -97,6 +98,7 @@ export async function startServer(cfg: ServerConfig, hooks: ServerHooks = {}): P
         server: `${SERVER_NAME}/${SERVER_VERSION}`,
         defaults: { send_window: rc.default_send_window, send_timeout: rc.default_send_timeout },
         tls: listen.some((l) => l.tls !== null),
+        h2: rc.http2,
         activeRequests: dispatcherRef.activeCount,
       }),
     );

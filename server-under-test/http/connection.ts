@@ -26,22 +26,47 @@ export interface ConnectionLimits extends ParserLimits {
   lingerTimeoutMs: number;
 }
 
+/** A client connection as the worker sees it, whatever its protocol (this file, or h2/h2-connection.ts). */
+export interface Carrier {
+  readonly socket: Socket;
+  readonly tls: boolean;
+  /** Commits whatever can be committed now. */
+  pump(): void;
+  /** Re-evaluates timers after the handler side changed an exchange (e.g. ended it). */
+  touched(): void;
+  /** Closes now, cancelling whatever is in progress. */
+  destroy(): void;
+  /** Finish the responses in progress, accept no more requests, then close. */
+  shutdown(): void;
+}
+
+/** A whole request, as either protocol hands it to the worker. */
+export interface RequestIn {
+  method: string;
+  target: string;
+  version: '1.0' | '1.1' | '2';
+  /** Flat [name, value, ...] with lower-cased names. */
+  headers: string[];
+  body: Buffer | null;
+  keepAlive: boolean;
+}
+
 /** What a connection needs from the worker that owns it. */
 export interface ConnectionHost {
   /** Assigns a request id and sends the request to the TX side; null when over the limit. */
-  dispatch(conn: Connection, req: ParsedRequest): Exchange | null;
+  dispatch(conn: Carrier, req: RequestIn): Exchange | null;
   /** Body bytes were committed, or the head was. */
   progress(ex: Exchange): void;
   /** A socket write holds the bytes of `ex` it took no longer (`ex.released`, `ex.holds` are updated). */
   released(ex: Exchange): void;
   /** The exchange is over on the wire (cancelled: the client went away first). */
   closed(ex: Exchange, cancelled: boolean): void;
-  connectionGone(conn: Connection): void;
+  connectionGone(conn: Carrier): void;
 }
 
 const CONTINUE_100 = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n');
 
-export class Connection {
+export class Connection implements Carrier {
   readonly exchanges: Exchange[] = [];
   #parser: RequestParser;
   #writing = false;
@@ -60,6 +85,8 @@ export class Connection {
     readonly tls: boolean,
     private readonly host: ConnectionHost,
     private readonly limits: ConnectionLimits,
+    /** Bytes already read from the socket (sniffed to tell HTTP/1.1 from h2c). */
+    initial: Buffer | null = null,
   ) {
     this.#parser = new RequestParser(limits);
     socket.setNoDelay(true);
@@ -71,6 +98,7 @@ export class Connection {
     socket.on('close', () => this.#onClose());
     socket.on('timeout', () => this.#onTimeout());
     this.#armTimer();
+    if (initial !== null && initial.length > 0) this.#onData(initial);
   }
 
   get idle(): boolean {

@@ -52,7 +52,7 @@ export class Exchange {
   constructor(
     readonly rid: number,
     readonly method: string,
-    readonly version: '1.0' | '1.1',
+    readonly version: '1.0' | '1.1' | '2',
     keepAlive: boolean,
     readonly tls: boolean,
     /** Test-only faults (faults.ts); empty for a correct server. */
@@ -146,8 +146,22 @@ export class Exchange {
    * count as sent from here on. Empty when nothing is queued.
    */
   takeFramed(max: number, out: Uint8Array[]): number {
-    let n = 0;
     const parts: Uint8Array[] = [];
+    const n = this.take(max, parts);
+    if (n === 0) return 0;
+    if (this.framing === 'none') return n; // HEAD and friends: counted, never on the wire
+    if (this.framing === 'chunked') out.push(Buffer.from(`${n.toString(16)}\r\n`, 'latin1'));
+    for (const p of parts) out.push(p);
+    if (this.framing === 'chunked') out.push(CRLF);
+    return n;
+  }
+
+  /**
+   * Takes up to `max` queued body bytes into `parts`, unframed (HTTP/2 frames them itself); they
+   * count as sent from here on.
+   */
+  take(max: number, parts: Uint8Array[]): number {
+    let n = 0;
     while (n < max && this.queue.length > 0) {
       const p = this.queue[0]!;
       const room = max - n;
@@ -161,13 +175,8 @@ export class Exchange {
         n += room;
       }
     }
-    if (n === 0) return 0;
     this.queuedBytes -= n;
     this.sent += n;
-    if (this.framing === 'none') return n; // HEAD and friends: counted, never on the wire
-    if (this.framing === 'chunked') out.push(Buffer.from(`${n.toString(16)}\r\n`, 'latin1'));
-    for (const p of parts) out.push(p);
-    if (this.framing === 'chunked') out.push(CRLF);
     return n;
   }
 

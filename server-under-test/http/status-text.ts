@@ -22,3 +22,8 @@ export function dateLine(): string {
   }
   return dateCache;
 }
+
+/** The Date header's value (HTTP/2 has no header lines), recomputed at most once per second. */
+export function dateValue(): string {
+  return dateLine().slice(6, -2);
+}

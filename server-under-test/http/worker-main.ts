@@ -7,13 +7,16 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { FaultName } from '../faults.ts';
 import { BatchingChannel } from '../shuttle/channel.ts';
 import { COMMIT_MAX, unreachable, type ToHttp, type ToTx } from '../shuttle/messages.ts';
-import { Connection, type ConnectionHost, type ConnectionLimits } from './connection.ts';
+import { H2Connection, type H2Limits } from '../h2/h2-connection.ts';
+import { PREFACE } from '../h2/frames.ts';
+import { Connection, type Carrier, type ConnectionHost, type ConnectionLimits, type RequestIn } from './connection.ts';
 import { Exchange } from './exchange.ts';
-import type { ParsedRequest } from './request-parser.ts';
 
 export interface WorkerSetup {
   listen: Array<{ host: string; port: number; tls: { cert: string; key: string } | null }>;
   limits: ConnectionLimits & { maxConnections: number; maxConcurrentRequests: number };
+  /** HTTP/2: h2c with prior knowledge on plain listeners, ALPN h2 on TLS ones; null: HTTP/1.1 only. */
+  h2: Pick<H2Limits, 'maxConcurrentStreams'> | null;
   /** Test-only faults the worker implements (faults.ts WORKER_FAULTS); empty for a correct server. */
   faults: FaultName[];
 }
@@ -21,8 +24,9 @@ export interface WorkerSetup {
 const setup = workerData as WorkerSetup;
 const faults: ReadonlySet<FaultName> = new Set(setup.faults);
 const port = parentPort!;
-const exchanges = new Map<number, { ex: Exchange; conn: Connection }>();
-const connections = new Set<Connection>();
+const exchanges = new Map<number, { ex: Exchange; conn: Carrier }>();
+const connections = new Set<Carrier>();
+const h2Limits: H2Limits | null = setup.h2 && { ...setup.limits, ...setup.h2 };
 const servers: net.Server[] = [];
 /** The byte rings the TX side has shared, by id; it pools them, so one serves many responses. */
 const rings = new Map<number, SharedArrayBuffer>();
@@ -32,7 +36,7 @@ let shuttingDown = false;
 const channel = new BatchingChannel<ToTx, ToHttp>(port, onMessage);
 
 const host: ConnectionHost = {
-  dispatch(conn: Connection, req: ParsedRequest): Exchange | null {
+  dispatch(conn: Carrier, req: RequestIn): Exchange | null {
     if (exchanges.size >= setup.limits.maxConcurrentRequests) return null;
     const rid = nextRid++;
     const ex = new Exchange(rid, req.method, req.version, req.keepAlive && !shuttingDown, conn.tls, faults);
@@ -76,7 +80,7 @@ const host: ConnectionHost = {
     channel.post({ t: 'closed', rid: ex.rid, cancelled, sent: ex.sent });
     freeRingIfDone(ex);
   },
-  connectionGone(conn: Connection): void {
+  connectionGone(conn: Carrier): void {
     connections.delete(conn);
     maybeDrained();
   },
@@ -185,7 +189,48 @@ function accept(socket: net.Socket, isTls: boolean): void {
     socket.destroy();
     return;
   }
-  connections.add(new Connection(socket, isTls, host, setup.limits));
+  if (isTls) {
+    const h2 = h2Limits !== null && (socket as tls.TLSSocket).alpnProtocol === 'h2';
+    connections.add(h2 ? new H2Connection(socket, true, host, h2Limits, faults) : new Connection(socket, true, host, setup.limits));
+  } else if (h2Limits === null) {
+    connections.add(new Connection(socket, false, host, setup.limits));
+  } else {
+    sniff(socket, h2Limits);
+  }
+}
+
+/**
+ * A plain connection speaks HTTP/1.1 or h2c with prior knowledge: its first bytes tell. Read
+ * until they match the HTTP/2 preface or stop matching it, then hand everything read so far to
+ * the right connection. (No request line starts with "PRI * HTTP/2.0".)
+ */
+function sniff(socket: net.Socket, limits: H2Limits): void {
+  let got: Buffer = Buffer.alloc(0);
+  const onData = (chunk: Buffer): void => {
+    got = got.length === 0 ? chunk : Buffer.concat([got, chunk]);
+    const n = Math.min(got.length, PREFACE.length);
+    const matches = got.subarray(0, n).equals(PREFACE.subarray(0, n));
+    if (matches && got.length < PREFACE.length) return;
+    done();
+    socket.pause();
+    const conn = matches ? new H2Connection(socket, false, host, limits, faults, got) : new Connection(socket, false, host, setup.limits, got);
+    connections.add(conn);
+    socket.resume();
+  };
+  const onGone = (): void => done();
+  const onTimeout = (): void => void socket.destroy();
+  const done = (): void => {
+    socket.off('data', onData);
+    socket.off('close', onGone);
+    socket.off('error', onGone);
+    socket.off('timeout', onTimeout);
+    socket.setTimeout(0);
+  };
+  socket.on('data', onData);
+  socket.on('close', onGone);
+  socket.on('error', onGone);
+  socket.on('timeout', onTimeout);
+  socket.setTimeout(setup.limits.idleTimeoutMs);
 }
 
 async function listen(): Promise<void> {
@@ -193,7 +238,7 @@ async function listen(): Promise<void> {
   for (const l of setup.listen) {
     let server: net.Server;
     if (l.tls) {
-      server = tls.createServer({ cert: l.tls.cert, key: l.tls.key, allowHalfOpen: true, ALPNProtocols: ['http/1.1'] });
+      server = tls.createServer({ cert: l.tls.cert, key: l.tls.key, allowHalfOpen: true, ALPNProtocols: setup.h2 ? ['h2', 'http/1.1'] : ['http/1.1'] });
       server.on('secureConnection', (s: tls.TLSSocket) => accept(s, true));
       server.on('tlsClientError', () => { /* a failed handshake concerns that client only */ });
     } else {

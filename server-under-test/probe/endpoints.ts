@@ -15,6 +15,8 @@ export interface ProbeOptions {
   server: string;
   defaults: { send_window: number; send_timeout: number };
   tls: boolean;
+  /** HTTP/2 is served (h2c, and h2 on TLS listeners). */
+  h2: boolean;
   activeRequests: () => number;
 }
 
@@ -34,7 +36,7 @@ function problem(status: number, code: string, error: string, path?: string): Re
 
 export function createProbe(o: ProbeOptions): Site {
   const store = new ScriptStore(o.limits.max_scripts, o.limits.script_ttl_seconds * 1000);
-  const features = FEATURES.filter((f) => f !== 'h2' && (f !== 'tls' || o.tls));
+  const features = FEATURES.filter((f) => (f !== 'h2' || o.h2) && (f !== 'tls' || o.tls));
 
   const info = (): ResponseTable => {
     const body: Info = {

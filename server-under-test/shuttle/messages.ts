@@ -22,7 +22,7 @@ export type ToTx =
       rid: number;
       method: string;
       target: string;
-      version: '1.0' | '1.1';
+      version: '1.0' | '1.1' | '2';
       /** Flat [name, value, name, value, ...], names lower-cased, in arrival order. */
       headers: string[];
       body: Uint8Array | null;

@@ -21,7 +21,7 @@ const checks = CHECKS.filter((c) => c.group !== 'ISO');
  * blocks, so no timeout or partial write can be observed). Both were measured, identical over
  * repeated runs; a change to either list is a change of what the harness detects.
  */
-const EXPECTED: Record<FaultName, { catches: string[]; also: string[] }> = {
+const EXPECTED: Record<Exclude<FaultName, `h2-${string}`>, { catches: string[]; also: string[] }> = {
   'window-ignored': { catches: ['WIN-02', 'WIN-04', 'TMO-01', 'STS-04'], also: ['CFG-03', 'CFG-04', 'TMO-02', 'TMO-04', 'CXL-03', 'CXL-07', 'RES-03', 'PWR-02', 'PWR-03'] },
   'timeout-ignored': { catches: ['TMO-01', 'TMO-02', 'TMO-03', 'WAI-03'], also: ['CFG-03', 'CFG-04'] },
   'bbs-off-by-one': { catches: ['PWR-01', 'STS-01'], also: ['TMO-04', 'PWR-02', 'PWR-03', 'STS-04'] },
@@ -48,7 +48,8 @@ async function failingIds(faults: string): Promise<{ failed: string[]; skipped: 
 }
 
 test('every fault has an expectation', () => {
-  assert.equal(Object.keys(EXPECTED).sort(), [...FAULT_NAMES].sort());
+  // HTTP/2 faults are exercised over h2c once the HTTP/2 checks exist (issue 5).
+  assert.equal(Object.keys(EXPECTED).sort(), FAULT_NAMES.filter((f) => !f.startsWith('h2-')).sort());
   const ids = new Set(CHECKS.map((c) => c.id));
   for (const e of Object.values(EXPECTED)) for (const id of [...e.catches, ...e.also]) assert.ok(ids.has(id), id);
 });
@@ -59,8 +60,7 @@ test('the correct server, started the same way, passes every check', async () =>
   assert.equal(r.skipped, []);
 });
 
-for (const fault of FAULT_NAMES) {
-  const { catches, also } = EXPECTED[fault];
+for (const [fault, { catches, also }] of Object.entries(EXPECTED)) {
   test(`fault ${fault} is caught by ${catches.join(', ')}${also.length ? ` (and ${also.length} dependent checks)` : ''}, nothing else`, async () => {
     const r = await failingIds(fault);
     assert.equal(r.failed, [...catches, ...also].sort());
