@@ -177,7 +177,11 @@ async function main(): Promise<number> {
   if (h2StreamR) h2Row('h2stream', `h2c 1 GiB stream MB/s (best of ${rounds})`, h2StreamR, TARGET_H2_STREAM);
   if (h2Rows.length) {
     log(`\n${table(['HTTP/2 (h2c) measurement', 'reference', 'node:http2', 'ratio', 'target', 'verdict'], h2Rows)}`);
-    log(`h2load ${h2load!.version}: hello ${h2HelloArgs(h2Params, 'URL').join(' ')}; stream ${h2StreamArgs('URL', '/stream?bytes=1073741824&chunk=65536&timeout=60').join(' ')}; baseline node:http2 --api ${h2Api}.`);
+    const used = [
+      ...(h2HelloR ? [`hello: h2load ${h2HelloArgs(h2Params, 'URL').join(' ')}`] : []),
+      ...(h2StreamR ? [`stream: h2load ${h2StreamArgs('URL', `/stream?bytes=${GiB}&chunk=${CHUNK}&timeout=60`).join(' ')}`] : []),
+    ];
+    log(`h2load ${h2load!.version}; ${used.join('; ')}; baseline node-http2.ts --api ${h2Api}.`);
   }
   log('MB = 10^6 bytes; stream MB/s counts wire bytes (head and chunk framing, < 0.01% extra; h2: frame headers, ~0.06%). SHORT never fails the run.');
   for (const f of failures) log(`ERROR ${f}`);
