@@ -70,11 +70,21 @@ async function startPair(): Promise<Server[]> {
   return servers;
 }
 
-/** The node:http2 baseline, its own process (the reference's h2c shares its HTTP/1.1 port). */
-async function startNodeHttp2(): Promise<H2Server> {
-  const child = spawnTs('node:http2', 'bench/servers/node-http2.ts', ['--api', h2Api]);
-  const { port } = await child.next<{ port: number }>(30_000);
-  return { name: 'node:http2', child, url: `http://127.0.0.1:${port}` };
+/**
+ * The HTTP/2 pair, started after the HTTP/1.1 measurements so that those run exactly as before:
+ * a fresh reference server (h2c shares its plain port with HTTP/1.1) and the node:http2 baseline.
+ */
+async function startH2Pair(): Promise<H2Server[]> {
+  const profDir = join(ROOT, 'reports', 'prof');
+  const refArgs = opt['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
+  const servers: H2Server[] = [];
+  for (const [name, file, args, nodeArgs] of [['reference', 'bench/servers/reference.ts', [], refArgs], ['node:http2', 'bench/servers/node-http2.ts', ['--api', h2Api], []]] as const) {
+    const child = spawnTs(name, file, [...args], [...nodeArgs]);
+    const { port } = await child.next<{ port: number }>(30_000);
+    servers.push({ name, child, url: `http://127.0.0.1:${port}` });
+  }
+  if (opt['cpu-prof']) log(`  reference server runs with --cpu-prof; profiles go to ${profDir}`);
+  return servers;
 }
 
 const verdict = (ok: boolean): string => (ok ? 'PASS' : 'SHORT');
@@ -105,9 +115,8 @@ async function main(): Promise<number> {
   let h2StreamR: H2StreamResult | null = null;
   const h2Params = { clients: h2Clients, streams: h2Streams, seconds, warmup: H2_WARMUP };
 
-  if (only.has('hello') || only.has('stream') || wantH2) {
+  if (only.has('hello') || only.has('stream')) {
     const servers = await startPair();
-    let nodeH2: H2Server | null = null;
     try {
       if (only.has('hello')) {
         log(`\n[1] hello world: ${gen!.name} -t1 -c${connections}, GET /hello, reference (threads=1, probe off) vs node:http`);
@@ -117,28 +126,29 @@ async function main(): Promise<number> {
         log(`\n[2] stream: 1 GiB in ${CHUNK / 1024} KiB writes to a fast reader (raw net socket, own process), transfers back to back for ~${seconds} s`);
         streamR = await stream(servers, GiB, CHUNK, seconds, rounds, log);
       }
-      if (wantH2) {
-        nodeH2 = await startNodeHttp2();
-        const ref = servers.find((s) => s.name === 'reference')!;
-        const h2Servers: H2Server[] = [{ name: 'reference', child: ref.child, url: ref.url }, nodeH2];
-        const baseline = `node:http2 (http2.createServer, h2c, ${h2Api === 'core' ? "'stream' event + stream.respond()" : 'request/response compatibility API'})`;
-        if (only.has('h2hello')) {
-          log(`\n[4] h2c hello world: h2load ${h2load!.version} ${h2HelloArgs(h2Params, '').join(' ')}, ${h2Clients} connections x ${h2Streams} concurrent streams, GET /hello; reference (same process and port as [1]) vs ${baseline}`);
-          h2HelloR = await helloH2(h2Servers, h2Params, rounds, log);
-        }
-        if (only.has('h2stream')) {
-          log(`\n[5] h2c stream: 1 GiB in ${CHUNK / 1024} KiB writes, received by h2load ${h2StreamArgs('', '/stream?...').join(' ')} (nghttp2's C client, own process, discards the data; 16 KiB DATA frames, client windows 2^30-1), one connection per transfer, back to back for ~${seconds} s; vs ${baseline}`);
-          h2StreamR = await streamH2(h2Servers, GiB, CHUNK, seconds, rounds, log);
-        }
-      }
     } finally {
       for (const s of servers) await s.child.stop();
-      await nodeH2?.child.stop();
     }
   }
   if (only.has('stalled')) {
     log(`\n[3] RSS per stalled request: fresh reference server, send window ${WINDOW} (default), ${nStalled} clients that never read`);
     stalledR = await stalledRss(nStalled, WINDOW, log);
+  }
+  if (wantH2) {
+    const h2Servers = await startH2Pair();
+    const baseline = `node:http2 (http2.createServer, h2c, ${h2Api === 'core' ? "'stream' event + stream.respond()" : 'request/response compatibility API'}, own process)`;
+    try {
+      if (only.has('h2hello')) {
+        log(`\n[4] h2c hello world: h2load ${h2load!.version} ${h2HelloArgs(h2Params, '').join(' ')}: ${h2Clients} connections x ${h2Streams} concurrent streams, GET /hello; fresh reference (threads=1, probe off; h2c with prior knowledge on its plain port) vs ${baseline}`);
+        h2HelloR = await helloH2(h2Servers, h2Params, rounds, log);
+      }
+      if (only.has('h2stream')) {
+        log(`\n[5] h2c stream: 1 GiB in ${CHUNK / 1024} KiB writes, received by h2load ${h2StreamArgs('', '/stream?...').join(' ')} (nghttp2's C client, own process, discards the data; 16 KiB DATA frames, client windows 2^30-1), one connection per transfer, back to back for ~${seconds} s; reference vs node:http2`);
+        h2StreamR = await streamH2(h2Servers, GiB, CHUNK, seconds, rounds, log);
+      }
+    } finally {
+      for (const s of h2Servers) await s.child.stop();
+    }
   }
 
   const rows: string[][] = [];
