@@ -20,6 +20,8 @@ export function serveCommand(y: Argv) {
         .option('key', { type: 'string', describe: 'PEM private key file (with --cert)' })
         .option('threads', { type: 'number', default: 1, describe: 'HTTP worker threads (1 on Node 20)' })
         .option('probe', { type: 'boolean', default: true, describe: 'mount the probe endpoints (--no-probe to leave them out)' })
+        .option('http2', { type: 'boolean', default: true, describe: 'serve HTTP/2 too: h2c on the HTTP port, h2 by ALPN on HTTPS (--no-http2: HTTP/1.1 only)' })
+        .option('max-concurrent-streams', { type: 'number', describe: 'HTTP/2 streams per connection (default 100)' })
         .option('send-window', { type: 'number', describe: 'default_send_window in bytes (default 1048576)' })
         .option('send-timeout', { type: 'number', describe: 'default_send_timeout in seconds (default 30)' })
         .check((argv) => {
@@ -46,6 +48,8 @@ export function serveCommand(y: Argv) {
           threads: argv.threads as 1,
           probe: argv.probe,
           sites: demoSites(),
+          http2: argv.http2,
+          ...(argv['max-concurrent-streams'] !== undefined ? { max_concurrent_streams: argv['max-concurrent-streams'] } : {}),
           ...(argv['send-window'] !== undefined ? { default_send_window: argv['send-window'] } : {}),
           ...(argv['send-timeout'] !== undefined ? { default_send_timeout: argv['send-timeout'] } : {}),
         });

@@ -58,8 +58,12 @@ export class FrameReader {
 
   constructor(private readonly maxFrame: number, private readonly maxBlock: number) {}
 
-  /** Feeds bytes; calls `on` for each whole frame. Throws H2Error. */
-  push(chunk: Buffer, on: (f: InFrame) => void): void {
+  /**
+   * Feeds bytes; calls `on` for each whole frame. A stream error (H2Error with a stream), found
+   * here or thrown by `on`, goes to `onStreamError` and reading goes on; a connection error is
+   * thrown (the connection is over).
+   */
+  push(chunk: Buffer, on: (f: InFrame) => void, onStreamError: (e: H2Error) => void): void {
     let buf = this.#buf === null ? chunk : Buffer.concat([this.#buf, chunk]);
     let off = 0;
     while (buf.length - off >= 9) {
@@ -71,7 +75,12 @@ export class FrameReader {
       if (buf.length - off < 9 + len) break;
       const payload = buf.subarray(off + 9, off + 9 + len);
       off += 9 + len;
-      this.#frame(type, flags, stream, payload, on);
+      try {
+        this.#frame(type, flags, stream, payload, on);
+      } catch (err) {
+        if (!(err instanceof H2Error) || err.stream === 0) throw err;
+        onStreamError(err);
+      }
     }
     this.#buf = off === buf.length ? null : Buffer.from(buf.subarray(off));
   }

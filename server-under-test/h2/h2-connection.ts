@@ -42,6 +42,8 @@ export interface H2Limits {
 const RECV_WINDOW = 1 << 20;
 /** Our SETTINGS_MAX_FRAME_SIZE: what we accept. */
 const OUR_MAX_FRAME = DEFAULT_MAX_FRAME;
+/** How many streams reset by us are remembered, to ignore the DATA the client still had in flight. */
+const RESET_MEMORY = 256;
 /** Headers that are HTTP/1.1 connection business: never in an HTTP/2 response (RFC 9113 8.2.2). */
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
 
@@ -53,6 +55,8 @@ interface Stream {
   req: { method: string; target: string; headers: string[] } | null;
   body: Buffer[];
   bodyBytes: number;
+  /** The request's content-length, -1 when none (RFC 9113 8.1.1: DATA must add up to it). */
+  declaredLength: number;
   /** END_STREAM received: the request is complete. */
   remoteDone: boolean;
   /** What we may still send on this stream (the client's stream window); may go negative (6.9.2). */
@@ -86,6 +90,8 @@ export class H2Connection implements Carrier {
   /** Round-robin start for the next pump. */
   #rr = 0;
   #held: Array<[Exchange, number]> | null = null;
+  /** Streams we reset lately (RST_STREAM sent), oldest first. */
+  readonly #resetByUs = new Set<number>();
 
   constructor(
     readonly socket: Socket,
@@ -129,6 +135,7 @@ export class H2Connection implements Carrier {
     const streams = [...this.#streams.values()];
     const n = streams.length;
     let finishedAny = false;
+    let lastServed = -1;
     for (let k = 0; k < n; k++) {
       const s = streams[(k + this.#rr) % n]!;
       const ex = s.ex;
@@ -148,6 +155,7 @@ export class H2Connection implements Carrier {
       const before = ex.sent;
       budget = this.#frameData(s, ex, budget, out);
       if (ex.sent !== before) {
+        lastServed = k;
         taken.push([ex, ex.sent]);
         ex.holds++;
         if (!ex.local) this.host.progress(ex);
@@ -157,11 +165,11 @@ export class H2Connection implements Carrier {
         this.#finish(s, ex, ex.aborted || short ? E.INTERNAL_ERROR : E.NO_ERROR, out);
         finishedAny = true;
       }
-      if (budget === 0) {
-        this.#rr = (k + this.#rr + 1) % n;
-        break;
-      }
+      if (budget === 0) break;
     }
+    // The next pass starts after the last stream that got bytes, so that neither the commit
+    // budget nor the connection window always goes to the same stream first.
+    if (lastServed >= 0) this.#rr = (lastServed + this.#rr + 1) % n;
     if (out.length > 0) this.#write(out, taken);
     else this.#release(taken);
     if (finishedAny) this.#armTimer();
@@ -252,8 +260,17 @@ export class H2Connection implements Carrier {
 
   /** The stream is over on our side: END_STREAM if not sent yet (code NO_ERROR), or RST_STREAM(code). */
   #finish(s: Stream, ex: Exchange, code: number, out: Uint8Array[]): void {
-    if (code !== E.NO_ERROR) out.push(rstStream(s.id, code));
-    else if (!s.localDone) out.push(frameHead(0, T.DATA, F.END_STREAM, s.id));
+    if (code !== E.NO_ERROR) {
+      out.push(rstStream(s.id, code));
+      this.#noteReset(s.id);
+    } else {
+      if (!s.localDone) out.push(frameHead(0, T.DATA, F.END_STREAM, s.id));
+      // The response is complete but the request is not: the rest of it is not wanted (8.1).
+      if (!s.remoteDone) {
+        out.push(rstStream(s.id, E.NO_ERROR));
+        this.#noteReset(s.id);
+      }
+    }
     s.localDone = true;
     ex.finished = true;
     // The client may still be sending its request body; that is no business of ours any more.
@@ -307,11 +324,10 @@ export class H2Connection implements Carrier {
         chunk = chunk.subarray(n);
         if (chunk.length === 0) return;
       }
-      this.#reader.push(chunk, (f) => this.#onFrame(f));
+      this.#reader.push(chunk, (f) => this.#onFrame(f), (e) => this.#streamError(e.stream, e.code));
     } catch (err) {
       if (!(err instanceof H2Error)) throw err;
-      if (err.stream === 0) this.#connectionError(err.code, err.message);
-      else this.#streamError(err.stream, err.code);
+      this.#connectionError(err.code, err.message);
     }
     this.pump();
   }
@@ -425,7 +441,7 @@ export class H2Connection implements Carrier {
       return;
     }
     const s: Stream = {
-      id, ex: null, req: null, body: [], bodyBytes: 0, remoteDone: false, window: this.#peerInitialWindow, localDone: false,
+      id, ex: null, req: null, body: [], bodyBytes: 0, declaredLength: -1, remoteDone: false, window: this.#peerInitialWindow, localDone: false,
       limbo: [], limboBytes: 0,
     };
     this.#streams.set(id, s);
@@ -437,8 +453,17 @@ export class H2Connection implements Carrier {
       return;
     }
     s.req = req;
+    const cl = req.headers.indexOf('content-length');
+    if (cl >= 0 && cl % 2 === 0) {
+      const v = req.headers[cl + 1]!;
+      if (!/^\d{1,15}$/.test(v)) throw new H2Error(E.PROTOCOL_ERROR, id, 'malformed content-length');
+      s.declaredLength = Number(v);
+    }
     this.#armTimer();
-    if (f.flags & F.END_STREAM) this.#requestComplete(s);
+    if (f.flags & F.END_STREAM) {
+      if (s.declaredLength > 0) throw new H2Error(E.PROTOCOL_ERROR, id, 'request body shorter than its content-length');
+      this.#requestComplete(s);
+    }
   }
 
   /** Pseudo-headers and fields of a request (RFC 9113 8.3.1), or why it is malformed. */
@@ -483,8 +508,11 @@ export class H2Connection implements Carrier {
     if (f.flowBytes > 0) this.#control.push(windowUpdate(0, f.flowBytes));
     const id = f.stream;
     if (id > this.#lastStream) throw new H2Error(E.PROTOCOL_ERROR, 0, `DATA on idle stream ${id}`);
+    // DATA the client sent before it saw our RST_STREAM is expected, and ignored (RFC 9113 5.4.2).
+    if (this.#resetByUs.has(id)) return;
     const s = this.#streams.get(id);
-    if (s === undefined) return; // a stream we finished or refused: drop
+    // A closed stream (finished, reset by the client): DATA there is a stream error (RFC 9113 5.1).
+    if (s === undefined) throw new H2Error(E.STREAM_CLOSED, id, 'DATA on a closed stream');
     if (s.remoteDone) throw new H2Error(E.STREAM_CLOSED, id, 'DATA after END_STREAM');
     if (s.ex === null) {
       s.bodyBytes += f.payload.length;
@@ -492,9 +520,13 @@ export class H2Connection implements Carrier {
         this.#respondLocally(s, 413, 'request body too large');
         return;
       }
+      if (s.bodyBytes > s.declaredLength && s.declaredLength >= 0) throw new H2Error(E.PROTOCOL_ERROR, id, 'request body longer than its content-length');
       if (f.payload.length > 0) s.body.push(Buffer.from(f.payload));
     }
-    if (f.flags & F.END_STREAM) this.#requestComplete(s);
+    if (f.flags & F.END_STREAM) {
+      if (s.ex === null && s.declaredLength >= 0 && s.bodyBytes !== s.declaredLength) throw new H2Error(E.PROTOCOL_ERROR, id, 'request body shorter than its content-length');
+      this.#requestComplete(s);
+    }
     else if (f.flowBytes > 0) this.#control.push(windowUpdate(id, f.flowBytes));
   }
 
@@ -524,14 +556,24 @@ export class H2Connection implements Carrier {
     ex.ended = true;
     s.ex = ex;
     // Nothing more of this request is wanted; the response goes out as the windows allow.
-    if (!s.remoteDone) this.#control.push(rstStream(s.id, E.NO_ERROR));
+    if (!s.remoteDone) {
+      this.#control.push(rstStream(s.id, E.NO_ERROR));
+      this.#noteReset(s.id);
+    }
     s.remoteDone = true;
   }
 
   // ---- errors and endings ----
 
+  /** Remembers (the last RESET_MEMORY) streams we reset, whose in-flight DATA is then ignored. */
+  #noteReset(id: number): void {
+    this.#resetByUs.add(id);
+    if (this.#resetByUs.size > RESET_MEMORY) this.#resetByUs.delete(this.#resetByUs.values().next().value!);
+  }
+
   #streamError(id: number, code: number): void {
     this.#control.push(rstStream(id, code));
+    this.#noteReset(id);
     const s = this.#streams.get(id);
     if (s !== undefined) {
       s.localDone = true;

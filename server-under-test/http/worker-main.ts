@@ -212,6 +212,11 @@ function sniff(socket: net.Socket, limits: H2Limits): void {
     const matches = got.subarray(0, n).equals(PREFACE.subarray(0, n));
     if (matches && got.length < PREFACE.length) return;
     done();
+    if (!matches && got.subarray(0, 4).equals(PREFACE.subarray(0, 4))) {
+      // "PRI " is reserved for the HTTP/2 preface (RFC 9113 3.4): a broken preface, not a request.
+      socket.destroy();
+      return;
+    }
     socket.pause();
     const conn = matches ? new H2Connection(socket, false, host, limits, faults, got) : new Connection(socket, false, host, setup.limits, got);
     connections.add(conn);

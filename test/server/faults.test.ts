@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request } from 'undici';
 import { H1Connection, createReading, createStalled, type ReadBehaviour } from '../../harness/clients/index.ts';
+import { H2Connection } from '../../harness/clients/h2/index.ts';
 import { firstMismatch } from '../../protocol/index.ts';
 import { FAULT_DESCRIPTIONS, FAULT_NAMES, type FaultName } from '../../server-under-test/faults.ts';
 import { ServerStartError, startServer, type RunningServer } from '../../server-under-test/server.ts';
@@ -278,6 +279,71 @@ test('sent-early: sent counts bytes accepted into the window, not committed', as
   assert.ok(ok.sent < ok.current, `correct: sent ${ok.sent}`);
   assert.is(faulty.current, 100_000);
   assert.is(faulty.sent, 100_000);
+});
+
+// ---- HTTP/2 faults ----
+
+/** An h2c connection to `s` (prior knowledge), closed after the test. */
+async function h2(s: RunningServer, opts: { initialWindowSize?: number; connectionWindow?: number } = {}): Promise<H2Connection> {
+  const a = s.addresses[0]!;
+  const c = await H2Connection.open({
+    host: a.host, port: a.port, tls: false,
+    ...(opts.initialWindowSize !== undefined ? { settings: { initialWindowSize: opts.initialWindowSize } } : {}),
+    ...(opts.connectionWindow !== undefined ? { connectionWindow: opts.connectionWindow } : {}),
+  });
+  openH2.add(c);
+  return c;
+}
+const openH2 = new Set<H2Connection>();
+test.after.each(() => {
+  for (const c of openH2) c.destroy();
+  openH2.clear();
+});
+
+test('h2-stream-window-ignored: DATA goes past the stream window the client set', async () => {
+  const { faulty, ok } = await both('h2-stream-window-ignored', async (s) => {
+    const id = await put(s, { ops: [{ op: 'write_header', status: 200 }, { op: 'write', bytes: 200_000, timeout: 0.5 }, { op: 'close' }] });
+    const c = await h2(s, { initialWindowSize: 1000, connectionWindow: 1 << 20 });
+    const st = c.request({ method: 'GET', path: `/__probe/run/${id}`, authority: 'x' }, { behaviour: createStalled() });
+    await journal(s, id);
+    await until('bytes arrive', () => st.bodyBytes >= 1000);
+    await new Promise((r) => setTimeout(r, 200));
+    return { got: st.bodyBytes, h2_01: c.violations.filter((v) => v.code === 'H2-01').length + st.violations.filter((v) => v.code === 'H2-01').length };
+  });
+  assert.is(ok.got, 1000);
+  assert.is(ok.h2_01, 0);
+  assert.ok(faulty.got > 1000, `faulty server sent ${faulty.got}`);
+  assert.ok(faulty.h2_01 > 0);
+});
+
+test('h2-rst-cancels-connection: resetting one stream takes its sibling down', async () => {
+  const { faulty, ok } = await both('h2-rst-cancels-connection', async (s) => {
+    const script = { ops: [{ op: 'write_header', status: 200 }, { op: 'write', bytes: 1_000_000, timeout: 5 }, { op: 'sleep', seconds: 0.3 }, { op: 'write', bytes: 1_000_000, timeout: 5 }, { op: 'close' }] };
+    const a = await put(s, script);
+    const b = await put(s, script);
+    const c = await h2(s);
+    const sa = c.request({ method: 'GET', path: `/__probe/run/${a}`, authority: 'x' }, { behaviour: createStalled() });
+    const sb = c.request({ method: 'GET', path: `/__probe/run/${b}`, authority: 'x' }, { behaviour: createReading() });
+    await sa.waitForHead(5000);
+    sa.cancel();
+    await sb.waitForEnd(10_000).catch(() => sb);
+    await until('b over', () => sb.ended);
+    return { bBytes: sb.bodyBytes, bCancelled: (await journal(s, b)).entries.some((e: any) => e.result?.cancelled === true) };
+  });
+  assert.equal(ok, { bBytes: 2_000_000, bCancelled: false });
+  assert.ok(faulty.bBytes < 2_000_000 && faulty.bCancelled, JSON.stringify(faulty));
+});
+
+test('h2-sent-counts-unwindowed: a stream at window 0 still advances sent', async () => {
+  const { faulty, ok } = await both('h2-sent-counts-unwindowed', async (s) => {
+    const id = await put(s, { ops: [{ op: 'write_header', status: 200 }, { op: 'write', bytes: 2_000_000, timeout: 0.5 }, { op: 'stats' }, { op: 'close' }] });
+    const c = await h2(s, { initialWindowSize: 1000 });
+    c.request({ method: 'GET', path: `/__probe/run/${id}`, authority: 'x' }, { behaviour: createStalled() });
+    const j = await journal(s, id);
+    return j.entries.find((e: any) => e.op === 'write').result.body_bytes_sent as number;
+  });
+  assert.is(ok, 1000);
+  assert.ok(faulty > 1000, String(faulty));
 });
 
 // ---- the fixture process ----
