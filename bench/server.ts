@@ -10,8 +10,9 @@
 //                           [--h2-clients 16] [--h2-streams 10] [--h2-api core|compat]
 //                           [--only hello,stream,stalled,h2hello,h2stream] [--cpu-prof]
 //
-// Exit: 0 ran (whatever the verdicts), 1 the bench itself failed (a server could not be measured,
-// e.g. it does not speak h2c), 2 wrk or h2load missing and not installable (one line).
+// Exit: 0 ran (whatever the verdicts), 1 the bench itself failed (a bad option, or a server that
+// could not be measured, e.g. it does not speak h2c), 2 wrk or h2load missing and not installable
+// (one line).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -90,8 +91,15 @@ async function startH2Pair(): Promise<H2Server[]> {
 const verdict = (ok: boolean): string => (ok ? 'PASS' : 'SHORT');
 
 async function main(): Promise<number> {
-  for (const k of only) if (!['hello', 'stream', 'stalled', 'h2hello', 'h2stream'].includes(k)) throw new Error(`--only: unknown measurement ${k}`);
-  if (h2Api !== 'core' && h2Api !== 'compat') throw new Error(`--h2-api: expected core or compat, got ${h2Api}`);
+  const usage = [
+    ...[...only].filter((k) => !['hello', 'stream', 'stalled', 'h2hello', 'h2stream'].includes(k)).map((k) => `--only: unknown measurement ${k}`),
+    ...(h2Api !== 'core' && h2Api !== 'compat' ? [`--h2-api: expected core or compat, got ${h2Api}`] : []),
+    ...(!(h2Clients >= 1 && h2Streams >= 1 && Number.isInteger(h2Clients) && Number.isInteger(h2Streams)) ? ['--h2-clients and --h2-streams: expected whole numbers >= 1'] : []),
+  ];
+  if (usage.length) {
+    process.stderr.write(`bench:server: ${usage.join('; ')}\n`);
+    return 1;
+  }
   const gen = only.has('hello') ? await loadGenerator() : null;
   if (only.has('hello') && !gen) {
     log(WRK_INSTALL_HINT);
