@@ -1,24 +1,79 @@
 // HPACK (RFC 7541) for the server through hpack.js (types: harness/clients/h2/hpack-js.d.ts,
 // an ambient declaration the whole project shares).
 //
-// Responses are encoded without adding to the dynamic table (literals, static-table names,
-// Huffman), so they stay valid whatever SETTINGS_HEADER_TABLE_SIZE the client sets. Requests are
-// decoded with one dynamic table per connection of our advertised size (4096, the default).
+// Responses are encoded here (see ResponseEncoder for why not by hpack.js); requests are decoded
+// by hpack.js with one dynamic table per connection of our advertised size (4096, the default).
 import hpack from 'hpack.js';
+import staticTable from 'hpack.js/lib/hpack/static-table.js';
 import { E, H2Error } from './frames.ts';
 
+/**
+ * Response field blocks. hpack.js's compressor is a stream whose per-call cost was most of the
+ * HTTP/2 hello-world time (bench `--cpu-prof`), and responses need only its simplest part: every
+ * field a literal WITHOUT indexing (RFC 7541 6.2.2; the dynamic table is never used, so the block
+ * is valid whatever SETTINGS_HEADER_TABLE_SIZE the client sets), the name by its static-table index
+ * when it has one (hpack.js's static table), strings without Huffman coding; a field that matches
+ * a static entry exactly (`:status 200`) is one indexed byte (6.1). Encoded fields are cached.
+ */
 export class ResponseEncoder {
-  readonly #c = hpack.compressor.create({ table: { maxSize: 0 } });
+  static readonly #cache = new Map<string, Buffer>();
 
   /** `fields`: flat [name, value, ...], names lower-case. */
   encode(fields: string[]): Buffer {
-    const list = [];
-    for (let i = 0; i < fields.length; i += 2) list.push({ name: fields[i]!, value: fields[i + 1]!, incremental: false });
-    this.#c.write(list);
-    const out: Buffer[] = [];
-    for (let b = this.#c.read(); b !== null; b = this.#c.read()) out.push(b);
-    return out.length === 1 ? out[0]! : Buffer.concat(out);
+    const parts: Buffer[] = [];
+    let len = 0;
+    for (let i = 0; i < fields.length; i += 2) {
+      const b = ResponseEncoder.field(fields[i]!, fields[i + 1]!);
+      parts.push(b);
+      len += b.length;
+    }
+    return Buffer.concat(parts, len);
   }
+
+  static field(name: string, value: string): Buffer {
+    const key = `${name}\0${value}`;
+    let b = ResponseEncoder.#cache.get(key);
+    if (b !== undefined) return b;
+    const full = STATIC_FULL.get(key);
+    if (full !== undefined) b = Buffer.from(integer(full, 7, 0x80));
+    else {
+      const idx = STATIC_NAME.get(name);
+      const head = idx !== undefined ? integer(idx, 4, 0x00) : [0x00, ...string(name)];
+      b = Buffer.from([...head, ...string(value)]);
+    }
+    // Values such as dates and lengths change; keep the cache bounded.
+    if (ResponseEncoder.#cache.size >= 4096) ResponseEncoder.#cache.clear();
+    ResponseEncoder.#cache.set(key, b);
+    return b;
+  }
+}
+
+/** Static table (RFC 7541 Appendix A, from hpack.js): exact entries and first index per name. */
+const STATIC_FULL = new Map<string, number>();
+const STATIC_NAME = new Map<string, number>();
+staticTable.table.forEach((e: { name: string; value: string }, i: number) => {
+  STATIC_FULL.set(`${e.name}\0${e.value}`, i + 1);
+  if (!STATIC_NAME.has(e.name)) STATIC_NAME.set(e.name, i + 1);
+});
+
+/** An HPACK integer with an N-bit prefix (5.1); `flags` are the first byte's high bits. */
+function integer(v: number, n: number, flags: number): number[] {
+  const max = (1 << n) - 1;
+  if (v < max) return [flags | v];
+  const out = [flags | max];
+  v -= max;
+  while (v >= 128) {
+    out.push((v & 0x7f) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+  return out;
+}
+
+/** An HPACK string literal without Huffman coding (5.2); the value as bytes (latin1). */
+function string(s: string): number[] {
+  const bytes = Buffer.from(s, 'latin1');
+  return [...integer(bytes.length, 7, 0x00), ...bytes];
 }
 
 export class RequestDecoder {

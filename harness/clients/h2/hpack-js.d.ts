@@ -19,3 +19,9 @@ declare module 'hpack.js' {
   };
   export default hpack;
 }
+
+declare module 'hpack.js/lib/hpack/static-table.js' {
+  /** RFC 7541 Appendix A, in index order (index = position + 1). */
+  const staticTable: { table: Array<{ name: string; value: string; nameSize: number; totalSize: number }> };
+  export default staticTable;
+}
