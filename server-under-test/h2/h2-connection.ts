@@ -18,6 +18,7 @@ import type { Socket } from 'node:net';
 import type { FaultSet } from '../faults.ts';
 import { NO_FAULTS } from '../faults.ts';
 import type { Carrier, ConnectionHost } from '../http/connection.ts';
+import { CommitWriter, type Taken } from '../http/commit-writer.ts';
 import { Exchange } from '../http/exchange.ts';
 import { dateValue } from '../http/status-text.ts';
 import { COMMIT_MAX } from '../shuttle/messages.ts';
@@ -70,6 +71,7 @@ interface Stream {
 
 export class H2Connection implements Carrier {
   readonly #streams = new Map<number, Stream>();
+  readonly #writer: CommitWriter;
   readonly #reader: FrameReader;
   readonly #decoder = new RequestDecoder();
   readonly #encoder = new ResponseEncoder();
@@ -82,14 +84,12 @@ export class H2Connection implements Carrier {
   /** The client's connection window: what we may still send on all streams together. */
   #connWindow = DEFAULT_WINDOW;
   #lastStream = 0;
-  #writing = false;
   #gone = false;
   /** GOAWAY sent: no new streams; the socket ends once the last stream is done. */
   #goingAway = false;
   #timerMs = -1;
   /** Round-robin start for the next pump. */
   #rr = 0;
-  #held: Array<[Exchange, number]> | null = null;
   /** Streams we reset lately (RST_STREAM sent), oldest first. */
   readonly #resetByUs = new Set<number>();
 
@@ -105,6 +105,7 @@ export class H2Connection implements Carrier {
     // FrameReader's field-block cap: the decoded-size limit applies after HPACK; this bounds the
     // compressed block (which is never larger than a sane multiple of it).
     this.#reader = new FrameReader(OUR_MAX_FRAME, 2 * limits.maxHeadBytes);
+    this.#writer = new CommitWriter(socket, tls, (ex) => host.released(ex), () => this.pump());
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('end', () => this.#onPeerEnd());
@@ -127,10 +128,10 @@ export class H2Connection implements Carrier {
 
   /** Commits whatever can be committed now: control frames, heads, DATA the windows allow. */
   pump(): void {
-    if (this.#writing || this.#gone || this.socket.destroyed) return;
+    if (this.#writer.writing || this.#gone || this.socket.destroyed) return;
     const out: Uint8Array[] = this.#control;
     this.#control = [];
-    const taken: Array<[Exchange, number]> = [];
+    const taken: Taken = [];
     let budget = COMMIT_MAX;
     const streams = [...this.#streams.values()];
     const n = streams.length;
@@ -170,10 +171,10 @@ export class H2Connection implements Carrier {
     // The next pass starts after the last stream that got bytes, so that neither the commit
     // budget nor the connection window always goes to the same stream first.
     if (lastServed >= 0) this.#rr = (lastServed + this.#rr + 1) % n;
-    if (out.length > 0) this.#write(out, taken);
-    else this.#release(taken);
+    if (out.length > 0) this.#writer.write(out, taken);
+    else this.#writer.release(taken);
     if (finishedAny) this.#armTimer();
-    if (this.#goingAway && this.#streams.size === 0 && !this.#writing) this.socket.end();
+    if (this.#goingAway && this.#streams.size === 0 && !this.#writer.writing) this.socket.end();
   }
 
   /** Closes now, cancelling every stream. */
@@ -247,7 +248,7 @@ export class H2Connection implements Carrier {
     }
     if (!hasDate) fields.push('date', dateValue());
     const status = h.status;
-    if (ex.method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200)) ex.framing = 'none';
+    if (ex.bodyless(status)) ex.framing = 'none';
     else ex.framing = ex.declaredLength >= 0 ? 'length' : 'chunked';
     if (ex.declaredLength >= 0 && status !== 204 && status !== 304) fields.push('content-length', String(ex.declaredLength));
     // A response that is already whole and has no body ends with its HEADERS frame.
@@ -278,37 +279,6 @@ export class H2Connection implements Carrier {
     if (!ex.local) this.host.closed(ex, false);
   }
 
-  #write(out: Uint8Array[], taken: Array<[Exchange, number]>): void {
-    this.#writing = true;
-    const s = this.socket;
-    // As on HTTP/1.1 (connection.ts): TLS consumes what it is given at once when nothing is pending.
-    const consumedAtOnce = this.tls && taken.length > 0 && s.writableLength === 0 && !s.writableCorked && !s.destroyed;
-    if (!consumedAtOnce) this.#held = taken;
-    const done = (): void => {
-      this.#writing = false;
-      if (this.#held === taken) {
-        this.#held = null;
-        this.#release(taken);
-      }
-      this.pump();
-    };
-    if (out.length === 1) s.write(out[0]!, done);
-    else {
-      s.cork();
-      for (let i = 0; i < out.length - 1; i++) s.write(out[i]!);
-      s.write(out[out.length - 1]!, done);
-      s.uncork();
-    }
-    if (consumedAtOnce) this.#release(taken);
-  }
-
-  #release(taken: Array<[Exchange, number]>): void {
-    for (const [ex, to] of taken) {
-      ex.holds--;
-      if (to > ex.released) ex.released = to;
-      if (!ex.local) this.host.released(ex);
-    }
-  }
 
   // ---- reading ----
 
@@ -585,7 +555,7 @@ export class H2Connection implements Carrier {
     this.#goAway(code, message);
     this.#cancelAll();
     this.pump();
-    if (!this.#writing) this.socket.end();
+    if (!this.#writer.writing) this.socket.end();
     setTimeout(() => this.socket.destroy(), 1000).unref();
   }
 
@@ -618,7 +588,7 @@ export class H2Connection implements Carrier {
     // the connection is over, as with GOAWAY.
     this.#goingAway = true;
     this.#cancelAll();
-    if (!this.#writing) this.socket.end();
+    if (!this.#writer.writing) this.socket.end();
   }
 
   #onTimeout(): void {
@@ -653,11 +623,7 @@ export class H2Connection implements Carrier {
       this.#streams.delete(s.id);
       if (s.ex !== null && !s.ex.local && !s.ex.finished) this.host.closed(s.ex, true);
     }
-    if (this.#held) {
-      const held = this.#held;
-      this.#held = null;
-      this.#release(held);
-    }
+    this.#writer.releaseHeld();
     this.host.connectionGone(this);
   }
 }

@@ -7,13 +7,10 @@
 // longer be withdrawn and counts as sent; everything still queued can be withdrawn by a timed-out
 // write. So against a stalled reader `sent` stops within COMMIT_MAX of what the kernel took.
 //
-// Body bytes handed to socket.write() are views of the response's byte ring; the TX side may
-// reuse that space only once it is released (Exchange.released, reported in progress): when the
-// write's callback has run (a plain socket's libuv may write from that memory until then), or
-// at once on TLS, which encrypts (or, when it cannot yet, copies) what it is given synchronously,
-// if the write reached TLS at once (nothing else was pending on the socket).
+// The socket writes themselves, and when their ring bytes are released: commit-writer.ts.
 import type { Socket } from 'node:net';
 import { COMMIT_MAX } from '../shuttle/messages.ts';
+import { CommitWriter, type Taken } from './commit-writer.ts';
 import { Exchange } from './exchange.ts';
 import { RequestParser, RequestParseError, type ParsedRequest, type ParserLimits } from './request-parser.ts';
 
@@ -69,7 +66,7 @@ const CONTINUE_100 = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n');
 export class Connection implements Carrier {
   readonly exchanges: Exchange[] = [];
   #parser: RequestParser;
-  #writing = false;
+  readonly #writer: CommitWriter;
   #gone = false;
   /** No more requests are read (error, close requested, shutdown). */
   #readDone = false;
@@ -77,8 +74,6 @@ export class Connection implements Carrier {
   #ending = false;
   #paused = false;
   #timerMs = -1;
-  /** What the socket write in progress holds, until its callback (or the socket's close). */
-  #held: Array<[Exchange, number]> | null = null;
 
   constructor(
     readonly socket: Socket,
@@ -89,6 +84,7 @@ export class Connection implements Carrier {
     initial: Buffer | null = null,
   ) {
     this.#parser = new RequestParser(limits);
+    this.#writer = new CommitWriter(socket, tls, (ex) => host.released(ex), () => this.pump());
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('end', () => this.#onPeerEnd());
@@ -109,10 +105,10 @@ export class Connection implements Carrier {
   pump(): void {
     // A destroyed socket (reset, write error) takes nothing: its queued bytes must not count as
     // sent. Its 'close' follows and reports the exchanges cancelled.
-    if (this.#writing || this.#gone || this.socket.destroyed) return;
+    if (this.#writer.writing || this.#gone || this.socket.destroyed) return;
     const out: Uint8Array[] = [];
     /** Exchanges whose body bytes go out in this write, with the position they were taken up to. */
-    const taken: Array<[Exchange, number]> = [];
+    const taken: Taken = [];
     let budget = COMMIT_MAX;
     let finishedAny = false;
     while (this.exchanges.length > 0 && !this.#ending) {
@@ -145,10 +141,10 @@ export class Connection implements Carrier {
       if (!ex.local) this.host.closed(ex, false);
       if (ex.closeAfter) this.#beginEnding();
     }
-    if (out.length > 0) this.#write(out, taken);
-    else this.#release(taken); // counted, never on the wire (HEAD)
-    if (this.#ending && !this.#writing) this.socket.end();
-    else if (this.#peerEnded && this.exchanges.length === 0 && !this.#writing) this.#beginEnding(true);
+    if (out.length > 0) this.#writer.write(out, taken);
+    else this.#writer.release(taken); // counted, never on the wire (HEAD)
+    if (this.#ending && !this.#writer.writing) this.socket.end();
+    else if (this.#peerEnded && this.exchanges.length === 0 && !this.#writer.writing) this.#beginEnding(true);
     if (finishedAny) {
       if (this.#paused && this.exchanges.length < this.limits.maxPipeline && !this.#readDone) {
         this.#paused = false;
@@ -173,46 +169,13 @@ export class Connection implements Carrier {
     }
   }
 
-  #write(out: Uint8Array[], taken: Array<[Exchange, number]>): void {
-    this.#writing = true;
-    const s = this.socket;
-    // With nothing pending on the socket, the write goes down to the handle synchronously (a
-    // pending one would queue ours in the Writable, uncopied, until it is done).
-    const consumedAtOnce = this.tls && taken.length > 0 && s.writableLength === 0 && !s.writableCorked && !s.destroyed;
-    if (!consumedAtOnce) this.#held = taken;
-    const done = (): void => {
-      this.#writing = false;
-      if (this.#held === taken) {
-        this.#held = null;
-        this.#release(taken);
-      }
-      this.pump();
-    };
-    if (out.length === 1) s.write(out[0]!, done);
-    else {
-      s.cork();
-      for (let i = 0; i < out.length - 1; i++) s.write(out[i]!);
-      s.write(out[out.length - 1]!, done);
-      s.uncork();
-    }
-    if (consumedAtOnce) this.#release(taken);
-  }
-
-  /** These body bytes are referenced no more; the TX side may reuse their ring space. */
-  #release(taken: Array<[Exchange, number]>): void {
-    for (const [ex, to] of taken) {
-      ex.holds--;
-      if (to > ex.released) ex.released = to;
-      if (!ex.local) this.host.released(ex);
-    }
-  }
 
   #onData(chunk: Buffer): void {
     if (this.#readDone) return;
     let reqs: ParsedRequest[];
     try {
       reqs = this.#parser.push(chunk, (req) => {
-        if (req.expectContinue && this.exchanges.length === 0 && !this.#writing) this.socket.write(CONTINUE_100);
+        if (req.expectContinue && this.exchanges.length === 0 && !this.#writer.writing) this.socket.write(CONTINUE_100);
       });
     } catch (err) {
       const e = err instanceof RequestParseError ? err : new RequestParseError(400, String(err));
@@ -253,7 +216,7 @@ export class Connection implements Carrier {
     // A half-close is not a cancellation (CXL-08): answer what was asked, then close.
     this.#peerEnded = true;
     this.#readDone = true;
-    if (this.exchanges.length === 0 && !this.#writing) this.#beginEnding(true);
+    if (this.exchanges.length === 0 && !this.#writer.writing) this.#beginEnding(true);
   }
 
   #beginEnding(now = false): void {
@@ -262,7 +225,7 @@ export class Connection implements Carrier {
     // Requests pipelined behind a response that closes the connection will never be answered.
     const rest = this.exchanges.splice(0);
     for (const ex of rest) if (!ex.local) this.host.closed(ex, true);
-    if (now && !this.#writing) this.socket.end();
+    if (now && !this.#writer.writing) this.socket.end();
   }
 
   #onTimeout(): void {
@@ -296,12 +259,7 @@ export class Connection implements Carrier {
     this.#gone = true;
     const rest = this.exchanges.splice(0);
     for (const ex of rest) if (!ex.local) this.host.closed(ex, !ex.finished);
-    // The handle is closed: libuv has let go of a write it had not finished.
-    if (this.#held) {
-      const held = this.#held;
-      this.#held = null;
-      this.#release(held);
-    }
+    this.#writer.releaseHeld();
     this.host.connectionGone(this);
   }
 }

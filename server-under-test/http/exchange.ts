@@ -61,6 +61,11 @@ export class Exchange {
     this.closeAfter = !keepAlive;
   }
 
+  /** A response to HEAD, or a status that has no body (1xx, 204, 304): body bytes are counted, never sent. */
+  bodyless(status: number): boolean {
+    return this.method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
+  }
+
   get bodyAllowed(): boolean {
     return this.framing !== 'none';
   }
@@ -89,7 +94,7 @@ export class Exchange {
       s += `${name}: ${value}\r\n`;
     }
     if (!hasDate) s += dateLine();
-    if (this.method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200)) {
+    if (this.bodyless(status)) {
       this.framing = 'none';
       if (this.declaredLength >= 0 && status !== 204) s += `content-length: ${this.declaredLength}\r\n`;
     } else if (this.declaredLength >= 0) {
