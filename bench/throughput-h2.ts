@@ -47,19 +47,22 @@ export interface H2HelloResult {
 const load1 = (): number => Math.round(os.loadavg()[0]! * 100) / 100;
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 
-export async function helloH2(servers: H2Server[], p: H2HelloParams, rounds: number, log: (s: string) => void): Promise<H2HelloResult> {
-  const out: H2HelloResult = {
-    params: p,
-    args: h2HelloArgs(p, 'URL'),
-    rounds: { reference: [], 'node:http2': [] },
-    best: { reference: 0, 'node:http2': 0 },
-    errors: {},
-  };
-  const bound = (secs: number): number => (secs + 60) * 1000;
+/**
+ * A warm-up per server, then `rounds` turns (ref, node, ref, node, ...); each round's value goes
+ * into `out.rounds`, the best into `out.best`. A server that fails is recorded in `out.errors`
+ * with a one-line reason and left out of the later rounds.
+ */
+async function inTurns<R>(
+  servers: H2Server[],
+  rounds: number,
+  out: { rounds: Record<H2Name, R[]>; best: Record<H2Name, number>; errors: Partial<Record<H2Name, string>> },
+  log: (s: string) => void,
+  warmUp: (s: H2Server) => Promise<string>,
+  measure: (s: H2Server) => Promise<{ run: R; value: number; line: string }>,
+): Promise<void> {
   for (const s of servers) {
     try {
-      const w = await runH2load(h2HelloArgs({ ...p, seconds: 3, warmup: 1 }, s.url), bound(4));
-      log(`  warm-up ${s.name}: h2load 1 + 3 s, ${w.rps.toFixed(0)} req/s`);
+      log(`  warm-up ${s.name}: ${await warmUp(s)}`);
     } catch (err) {
       out.errors[s.name] = message(err);
       log(`  warm-up ${s.name}: FAILED: ${out.errors[s.name]}`);
@@ -69,17 +72,37 @@ export async function helloH2(servers: H2Server[], p: H2HelloParams, rounds: num
     for (const s of servers) {
       if (out.errors[s.name]) continue;
       try {
-        const h = await runH2load(h2HelloArgs(p, s.url), bound(p.seconds + p.warmup));
-        const w: H2Run = { rps: h.rps, requests: h.requests, latencyMean: h.latencyMean, elapsedSeconds: h.elapsedSeconds, load1: load1() };
-        out.rounds[s.name].push(w);
-        out.best[s.name] = Math.max(out.best[s.name], w.rps);
-        log(`  round ${r + 1} ${s.name.padEnd(10)}: ${w.rps.toFixed(0)} req/s (${w.requests.succeeded} requests, latency avg ${w.latencyMean}; load ${w.load1})`);
+        const m = await measure(s);
+        out.rounds[s.name].push(m.run);
+        out.best[s.name] = Math.max(out.best[s.name], m.value);
+        log(`  round ${r + 1} ${s.name.padEnd(10)}: ${m.line}`);
       } catch (err) {
         out.errors[s.name] = message(err);
         log(`  round ${r + 1} ${s.name.padEnd(10)}: FAILED: ${out.errors[s.name]}`);
       }
     }
   }
+}
+
+export async function helloH2(servers: H2Server[], p: H2HelloParams, rounds: number, log: (s: string) => void): Promise<H2HelloResult> {
+  const out: H2HelloResult = {
+    params: p,
+    args: h2HelloArgs(p, 'URL'),
+    rounds: { reference: [], 'node:http2': [] },
+    best: { reference: 0, 'node:http2': 0 },
+    errors: {},
+  };
+  const bound = (secs: number): number => (secs + 60) * 1000;
+  await inTurns(servers, rounds, out, log,
+    async (s) => {
+      const w = await runH2load(h2HelloArgs({ ...p, seconds: 3, warmup: 1 }, s.url), bound(4));
+      return `h2load 1 + 3 s, ${w.rps.toFixed(0)} req/s`;
+    },
+    async (s) => {
+      const h = await runH2load(h2HelloArgs(p, s.url), bound(p.seconds + p.warmup));
+      const w: H2Run = { rps: h.rps, requests: h.requests, latencyMean: h.latencyMean, elapsedSeconds: h.elapsedSeconds, load1: load1() };
+      return { run: w, value: w.rps, line: `${w.rps.toFixed(0)} req/s (${w.requests.succeeded} requests, latency avg ${w.latencyMean}; load ${w.load1})` };
+    });
   return out;
 }
 
@@ -132,29 +155,12 @@ export async function streamH2(servers: H2Server[], bytes: number, chunk: number
     best: { reference: 0, 'node:http2': 0 },
     errors: {},
   };
-  for (const s of servers) {
-    try {
-      const w = await streamRound(s, 256 * 1024 * 1024, chunk, 0, 1);
-      log(`  warm-up ${s.name}: 256 MiB at ${w.mbps.toFixed(0)} MB/s`);
-    } catch (err) {
-      out.errors[s.name] = message(err);
-      log(`  warm-up ${s.name}: FAILED: ${out.errors[s.name]}`);
-    }
-  }
-  for (let r = 0; r < rounds; r++) {
-    for (const s of servers) {
-      if (out.errors[s.name]) continue;
-      try {
-        const w = await streamRound(s, bytes, chunk, seconds, 8);
-        out.rounds[s.name].push(w);
-        out.best[s.name] = Math.max(out.best[s.name], w.mbps);
-        const each = w.transfers.map((t) => (t.bytes / 1e6 / (t.ms / 1000)).toFixed(0)).join(', ');
-        log(`  round ${r + 1} ${s.name.padEnd(10)}: ${w.mbps.toFixed(0)} MB/s over ${w.transfers.length} x 1 GiB (each: ${each}; load ${w.load1})`);
-      } catch (err) {
-        out.errors[s.name] = message(err);
-        log(`  round ${r + 1} ${s.name.padEnd(10)}: FAILED: ${out.errors[s.name]}`);
-      }
-    }
-  }
+  await inTurns(servers, rounds, out, log,
+    async (s) => `256 MiB at ${(await streamRound(s, 256 * 1024 * 1024, chunk, 0, 1)).mbps.toFixed(0)} MB/s`,
+    async (s) => {
+      const w = await streamRound(s, bytes, chunk, seconds, 8);
+      const each = w.transfers.map((t) => (t.bytes / 1e6 / (t.ms / 1000)).toFixed(0)).join(', ');
+      return { run: w, value: w.mbps, line: `${w.mbps.toFixed(0)} MB/s over ${w.transfers.length} x 1 GiB (each: ${each}; load ${w.load1})` };
+    });
   return out;
 }
