@@ -1,12 +1,11 @@
 // Rendering without a browser: the HTML is one self-contained file that escapes what the target
 // said; the markdown summary escapes it too; the timeline data says what the journal and the wire
-// said; JUnit output passes the JUnit schema (xmllint).
+// said; JUnit output passes the JUnit schema (libxml2's xmllint compiled to WebAssembly: the npm
+// package xmllint-wasm, so no system package is needed).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { validateXML } from 'xmllint-wasm';
 import { compare } from '../../harness/report/baseline.ts';
 import { renderHtml } from '../../harness/report/html/index.ts';
 import { chartOf } from '../../harness/report/html/timeline.ts';
@@ -15,19 +14,12 @@ import { renderJunit } from '../../harness/report/junit.ts';
 import { mdEscape, renderMarkdown } from '../../harness/report/markdown.ts';
 import { faultyRun, hostileRun, HOSTILE } from './fixtures.ts';
 
-const XSD = new URL('../fixtures/junit.xsd', import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), 'dawdle-render-'));
+const XSD = readFileSync(new URL('../fixtures/junit.xsd', import.meta.url), 'utf8');
 
-function xmllint(xml: string): { ok: boolean; out: string } {
-  const f = join(dir, `r${Math.random().toString(36).slice(2)}.xml`);
-  writeFileSync(f, xml);
-  try {
-    return { ok: true, out: execFileSync('xmllint', ['--noout', '--schema', XSD, f], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) };
-  } catch (err) {
-    const e = err as { code?: string; stderr?: string; message: string };
-    if (e.code === 'ENOENT') throw new Error('xmllint not found: install libxml2-utils (scripts/ci-extra.sh does)');
-    return { ok: false, out: e.stderr ?? e.message };
-  }
+/** Validates `xml` against the JUnit XSD with libxml2 (xmllint-wasm): the same checks as `xmllint --schema`. */
+async function xmllint(xml: string): Promise<{ ok: boolean; out: string }> {
+  const r = await validateXML({ xml: { fileName: 'report.xml', contents: xml }, schema: { fileName: 'junit.xsd', contents: XSD } });
+  return { ok: r.valid, out: r.errors.map((e) => e.rawMessage).join('\n') };
 }
 
 test('HTML: one file, no external reference, a CSP that forbids every source', () => {
@@ -171,12 +163,12 @@ test('HTML: an HTTP/2 run shows how each stream ended and its record in words (s
     'fin: GOAWAY from client (NO_ERROR)', 'resume: client reads the socket again']) assert.ok(labels.includes(l), `${l} in ${labels.join(' | ')}`);
 });
 
-test('JUnit: passes the JUnit schema (xmllint); failure, skip and hostile text included', () => {
+test('JUnit: passes the JUnit schema (xmllint); failure, skip and hostile text included', async () => {
   const doc = hostileRun();
   const fail = doc.results.find((r) => r.verdict.status === 'pass')!;
   fail.verdict = { status: 'skip', reason: `not claimed ${HOSTILE}` };
   const xml = renderJunit(doc);
-  const r = xmllint(xml);
+  const r = await xmllint(xml);
   assert.ok(r.ok, r.out);
   assert.is([...xml.matchAll(/<testsuite /g)].length, new Set(doc.results.map((x) => `${x.group} ${x.transport}`)).size, 'one testsuite per group and transport');
   assert.is([...xml.matchAll(/<failure /g)].length, 14);
@@ -185,7 +177,7 @@ test('JUnit: passes the JUnit schema (xmllint); failure, skip and hostile text i
   assert.not.match(xml, /<img/);
 });
 
-test('the JUnit schema check is not a rubber stamp: it rejects broken documents', () => {
+test('the JUnit schema check is not a rubber stamp: it rejects broken documents', async () => {
   const good = renderJunit(faultyRun());
   for (const [what, bad] of [
     ['a testcase without a name', good.replace(/<testcase name="[^"]*"/, '<testcase')],
@@ -193,7 +185,7 @@ test('the JUnit schema check is not a rubber stamp: it rejects broken documents'
     ['an unknown element', good.replace('</testsuites>', '<bogus/></testsuites>')],
     ['skipped and failure in one case', good.replace(/<failure /, '<skipped/><failure ')],
   ] as const) {
-    assert.not.ok(xmllint(bad).ok, what);
+    assert.not.ok((await xmllint(bad)).ok, what);
   }
 });
 
