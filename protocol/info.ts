@@ -3,6 +3,8 @@ import { z } from 'zod';
 
 export const FEATURES = [
   'send_window', 'send_timeout', 'wait', 'send_stats', 'cancel_detect', 'h2', 'tls', 'header_timeout',
+  /** The send_result helpers (`cancelled`, `headers_were_sent`, `body_bytes_sent`) exist and decode results. */
+  'send_result',
   /** info carries `memory.rss_bytes` of the server process (ISO-02). */
   'memory',
 ] as const;
@@ -15,6 +17,8 @@ export const Limits = z.object({
   max_scripts: z.number().int().positive(),
   script_ttl_seconds: z.number().positive(),
 });
+/** What a target may report of its limits: any of them, or none. */
+export const PartialLimits = Limits.partial();
 export type Limits = z.infer<typeof Limits>;
 
 export const Info = z.object({
@@ -22,9 +26,12 @@ export const Info = z.object({
   server: z.string(),
   /** Unknown features are kept (a newer target), known ones drive skips. */
   features: z.array(z.string()),
-  defaults: z.object({ send_window: z.number().int().positive(), send_timeout: z.number().nonnegative() }),
-  active_requests: z.number().int().nonnegative(),
-  limits: Limits.optional(),
+  /** `null`: the target has no such thing (no send window, no send timeout: a blocking write API). */
+  defaults: z.object({ send_window: z.number().int().positive().nullable(), send_timeout: z.number().nonnegative().nullable() }),
+  /** Optional for the harness (a target without it gets the checks that count requests skipped). */
+  active_requests: z.number().int().nonnegative().optional(),
+  /** The limits the target enforces; any of them may be left out. */
+  limits: PartialLimits.optional(),
   /** With the `memory` feature: the server process's resident set size when info was served. */
   memory: z.object({ rss_bytes: z.number().int().nonnegative() }).optional(),
 });

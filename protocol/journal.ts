@@ -14,6 +14,11 @@ export const SendStats = z.object({
 export type SendStats = z.infer<typeof SendStats>;
 
 const Unsupported = z.object({ unsupported: z.literal(true) });
+/**
+ * What a send_result helper answered, or "unsupported" where the target has no such helper (the
+ * released HTTPNG API has none): the call's outcome is known, what the helper would decode is not.
+ */
+const NoHelper = z.literal('unsupported');
 
 const base = {
   i: Int.nonnegative(),
@@ -27,7 +32,7 @@ export const WriteHeaderEntry = z.object({
   op: z.literal('write_header'),
   status: Int,
   timeout: z.number().optional(),
-  result: z.union([z.null(), z.object({ cancelled: z.boolean().nullable(), headers_were_sent: z.boolean() }), Unsupported]),
+  result: z.union([z.null(), z.object({ cancelled: z.boolean().nullable().or(NoHelper), headers_were_sent: z.boolean().or(NoHelper) }), Unsupported]),
 });
 export const WriteEntry = z.object({
   ...base,
@@ -35,16 +40,16 @@ export const WriteEntry = z.object({
   k: Int.nonnegative(),
   bytes: Int.nonnegative(),
   timeout: z.number().optional(),
-  result: z.union([z.null(), z.object({ cancelled: z.boolean().nullable(), body_bytes_sent: Int.nonnegative() }), Unsupported]),
+  result: z.union([z.null(), z.object({ cancelled: z.boolean().nullable().or(NoHelper), body_bytes_sent: Int.nonnegative().or(NoHelper) }), Unsupported]),
 });
 export const WaitEntry = z.object({
   ...base,
   op: z.literal('wait'),
   pos: Int,
   timeout: z.number().optional(),
-  result: z.union([z.null(), z.object({ cancelled: z.boolean().nullable() }), Unsupported]),
+  result: z.union([z.null(), z.object({ cancelled: z.boolean().nullable().or(NoHelper) }), Unsupported]),
 });
-const HelperOutcome = z.union([z.null(), z.boolean(), z.number(), z.literal('raised')]);
+const HelperOutcome = z.union([z.null(), z.boolean(), z.number(), z.literal('raised'), NoHelper]);
 export const HelpersEntry = z.object({
   ...base,
   op: z.literal('helpers_on_nil'),
@@ -75,7 +80,8 @@ export const Journal = z.object({
   peer: z.object({ address: z.string(), port: Int }).optional(),
   /** Unix time in ms (fractional) of t = 0, so journal times can be laid beside client timelines. */
   origin_unix_ms: z.number().optional(),
-  effective: z.object({ send_window: Int.positive(), send_timeout: z.number().nonnegative() }),
+  /** `null`: none (no window, no timeout), as in info's defaults. */
+  effective: z.object({ send_window: Int.positive().nullable(), send_timeout: z.number().nonnegative().nullable() }),
   entries: z.array(JournalEntry),
   /** Rows of [t ms, current, sent]. */
   samples: z.array(z.tuple([Ms, Int, Int])),
@@ -93,14 +99,15 @@ export interface SentWrite {
 
 /**
  * The writes in wire order with the byte count each contributed, derived from the journal alone
- * (PWR-01). A write whose call was unsupported or whose result is missing counts as fully sent.
+ * (PWR-01). A write whose call was unsupported, or whose body_bytes_sent the target cannot decode
+ * (no send_result helpers), counts as fully sent: checks that judge partial writes need send_result.
  */
 export function sentWrites(journal: Pick<Journal, 'entries'>): SentWrite[] {
   const out: SentWrite[] = [];
   for (const e of journal.entries) {
     if (e.op !== 'write') continue;
     const r = e.result;
-    const sent = r === null || 'unsupported' in r ? e.bytes : r.body_bytes_sent;
+    const sent = r === null || 'unsupported' in r || r.body_bytes_sent === 'unsupported' ? e.bytes : r.body_bytes_sent;
     out.push({ k: e.k, bytes: e.bytes, sent });
   }
   return out;

@@ -33,6 +33,12 @@ const Settings = z.strictObject({
   http2: z.boolean().default(true),
   /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS: streams one connection may have open at once. */
   max_concurrent_streams: z.number().int().positive().max(2 ** 31 - 1).default(100),
+  /**
+   * HTTP/1.1 persistent connections. `false`: every response says `connection: close` and the
+   * connection closes after it (nginx's `keepalive_timeout 0`); requests pipelined behind it are
+   * never read. HTTP/2 is not affected.
+   */
+  keep_alive: z.boolean().default(true),
   /** Pipelined requests dispatched ahead of their turn on one connection. */
   max_pipeline: z.number().int().positive().default(16),
   max_head_bytes: z.number().int().positive().default(64 * 1024),

@@ -68,6 +68,7 @@ export async function startServer(cfg: ServerConfig, hooks: ServerHooks = {}): P
       maxHeadBytes: rc.max_head_bytes,
       maxHeaders: rc.max_headers,
       maxBodyBytes: rc.max_body_len,
+      keepAlive: rc.keep_alive,
       maxPipeline: rc.max_pipeline,
       headerTimeoutMs: rc.header_timeout * 1000,
       idleTimeoutMs: rc.idle_timeout * 1000,

@@ -133,6 +133,7 @@ async function conformance(a: ConformanceArgs): Promise<number> {
       const of = prepared.filter((p) => p.probe === probe);
       const info = of[0]!.info;
       process.stdout.write(`target ${of[0]!.transport.url} (${of.map((p) => p.transport.name).join(', ')}): ${info.server}, features ${info.features.join(' ')}\n`);
+      for (const w of of[0]!.warnings) process.stderr.write(`dawdle: warning: ${of[0]!.transport.url}: ${w}\n`);
     }
     const progress = new ProgressLine(interactive);
     const result: RunResult = await runConformance({

@@ -21,6 +21,7 @@ export function serveCommand(y: Argv) {
         .option('threads', { type: 'number', default: 1, describe: 'HTTP worker threads (1 on Node 20)' })
         .option('probe', { type: 'boolean', default: true, describe: 'mount the probe endpoints (--no-probe to leave them out)' })
         .option('http2', { type: 'boolean', default: true, describe: 'serve HTTP/2 too: h2c on the HTTP port, h2 by ALPN on HTTPS (--no-http2: HTTP/1.1 only)' })
+        .option('keep-alive', { type: 'boolean', default: true, describe: 'HTTP/1.1 persistent connections (--no-keep-alive: close every connection after its response)' })
         .option('max-concurrent-streams', { type: 'number', describe: 'HTTP/2 streams per connection (default 100)' })
         .option('send-window', { type: 'number', describe: 'default_send_window in bytes (default 1048576)' })
         .option('send-timeout', { type: 'number', describe: 'default_send_timeout in seconds (default 30)' })
@@ -49,6 +50,7 @@ export function serveCommand(y: Argv) {
           probe: argv.probe,
           sites: demoSites(),
           http2: argv.http2,
+          keep_alive: argv['keep-alive'],
           ...(argv['max-concurrent-streams'] !== undefined ? { max_concurrent_streams: argv['max-concurrent-streams'] } : {}),
           ...(argv['send-window'] !== undefined ? { default_send_window: argv['send-window'] } : {}),
           ...(argv['send-timeout'] !== undefined ? { default_send_timeout: argv['send-timeout'] } : {}),

@@ -7,6 +7,7 @@ import type { ProbeClient } from './probe-client.ts';
 import type { TransportName, Transport } from './transports.ts';
 import type { Verdict } from './verdict.ts';
 import type { ScenarioRun } from './probe-run.ts';
+import type { Trait, TraitFinding } from './traits.ts';
 
 export type Level = 'MUST' | 'SHOULD';
 export type Interpretation = 'I-1' | 'I-2' | 'I-3' | 'I-4' | 'I-5' | 'I-6' | 'I-7';
@@ -37,6 +38,8 @@ export interface CheckContext {
   scenario<T extends ScenarioRun>(key: string, scenario: (ctx: CheckContext) => Promise<T>): Promise<T>;
   /** Aborted when the run is interrupted or over its time budget. */
   readonly signal: AbortSignal;
+  /** Whether the target has `trait` on this transport (found out once per transport, on the wire). */
+  trait(t: Trait): Promise<TraitFinding>;
 }
 
 export interface Check {
@@ -54,6 +57,10 @@ export interface Check {
   interpretations: Interpretation[];
   /** Skipped when the target's /info does not list every one of these. */
   features: Feature[];
+  /** Optional /__probe/info fields it reads: skipped when the target does not report one of them. */
+  infoFields?: Array<'active_requests'>;
+  /** Skipped when the target lacks one of these on the transport (traits.ts: found out on the wire). */
+  needs?: Trait[];
   /** Transports it applies to (default: every transport). */
   transports?: TransportName[];
   /** Why it does not apply to the other transports (the report's skip reason there). */

@@ -2,17 +2,24 @@
 // Plain undici; certificates are not verified (targets under test use self-signed ones).
 import { Agent, request } from 'undici';
 import {
-  DEFAULT_PROBE_PREFIX, Info, Journal, ProbeError, type Script,
+  DEFAULT_PROBE_PREFIX, Journal, ProbeError, type Info, type Script,
 } from '../../protocol/index.ts';
+import { readInfo } from './info-reader.ts';
 
 export type TargetErrorCode = 'ERR_TARGET_UNREACHABLE' | 'ERR_NOT_PROBE' | 'ERR_PROBE_REJECTED' | 'ERR_JOURNAL';
 
 /** The target cannot be used (unreachable, not a probe server) or refused a call. */
 export class TargetError extends Error {
-  constructor(readonly code: TargetErrorCode, message: string) {
+  constructor(readonly code: TargetErrorCode, message: string, readonly status?: number) {
     super(message);
   }
 }
+
+/**
+ * How long a journal that answers 404 is asked again before that counts: a target may store the
+ * journal only once the handler starts, which can be a moment after the run request was sent.
+ */
+export const JOURNAL_404_GRACE_MS = 2000;
 
 export interface ProbeClientOptions {
   /** Base URL of the target, e.g. "http://127.0.0.1:8080". */
@@ -52,13 +59,21 @@ export class ProbeClient {
     } catch {
       throw new TargetError('ERR_NOT_PROBE', `target does not speak the probe protocol: GET ${where} did not return JSON`);
     }
-    const r = Info.safeParse(json);
-    if (!r.success) {
-      const i = r.error.issues[0]!;
-      throw new TargetError('ERR_NOT_PROBE', `target does not speak probe protocol v1: ${where}: ${i.path.join('.') || '(body)'}: ${i.message}`);
-    }
-    return r.data;
+    const r = readInfo(json);
+    if (!r.ok) throw new TargetError('ERR_NOT_PROBE', `target does not speak probe protocol v1: ${where}: ${r.problem}`);
+    this.warnings = r.warnings;
+    return r.info;
   }
+
+  /** active_requests from a fresh /info (checks that read it are skipped for targets that never report it). */
+  async activeRequests(): Promise<number> {
+    const n = (await this.info()).active_requests;
+    if (n === undefined) throw new TargetError('ERR_NOT_PROBE', 'target stopped reporting active_requests in /__probe/info');
+    return n;
+  }
+
+  /** What the last info() read had to ignore or assume (one line each). */
+  warnings: string[] = [];
 
   /** PUT {prefix}/scripts/{id}; a refusal is a TargetError with the target's message and path. */
   async putScript(id: string, script: Script): Promise<void> {
@@ -69,10 +84,19 @@ export class ProbeClient {
     throw new TargetError('ERR_PROBE_REJECTED', `target refused script ${id}: ${status} ${why}`);
   }
 
-  /** GET {prefix}/journal/{id}?wait=S: the journal, done or as far as it got. */
+  /**
+   * GET {prefix}/journal/{id}?wait=S: the journal, done or as far as it got. A 404 is asked again
+   * with back-off for up to JOURNAL_404_GRACE_MS (the run may not have started yet) before it is an
+   * ERR_JOURNAL with status 404.
+   */
   async journal(id: string, waitSeconds = 0): Promise<Journal> {
-    const { status, text } = await this.call('GET', `/journal/${id}?wait=${waitSeconds}`, undefined, waitSeconds * 1000);
-    if (status !== 200) throw new TargetError('ERR_JOURNAL', `journal ${id}: ${status} ${text.slice(0, 200)}`);
+    const t0 = performance.now();
+    let { status, text } = await this.call('GET', `/journal/${id}?wait=${waitSeconds}`, undefined, waitSeconds * 1000);
+    for (let delay = 50; status === 404 && performance.now() - t0 + delay <= JOURNAL_404_GRACE_MS; delay *= 2) {
+      await new Promise((r) => setTimeout(r, delay));
+      ({ status, text } = await this.call('GET', `/journal/${id}?wait=${waitSeconds}`, undefined, waitSeconds * 1000));
+    }
+    if (status !== 200) throw new TargetError('ERR_JOURNAL', `journal ${id}: ${status} ${text.slice(0, 200)}`, status);
     const r = Journal.safeParse(safeJson(text));
     if (!r.success) {
       const i = r.error.issues[0]!;

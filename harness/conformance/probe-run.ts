@@ -8,6 +8,7 @@ import type { ReadBehaviour } from '../clients/index.ts';
 import type { CheckContext } from './check.ts';
 import type { ClientConnection, SendOptions, WireEvent, WireResponse } from './client-connection.ts';
 import { H2ClientConnection, type H2ClientOptions, type H2RunRecord } from './h2-adapter.ts';
+import { TargetError } from './probe-client.ts';
 
 /** Everything a scenario observed, for verdicts and for reports. */
 export interface ScenarioRun {
@@ -86,7 +87,7 @@ export async function runProbe(ctx: CheckContext, o: ProbeRunOptions): Promise<S
     const journals: Journal[] = [];
     for (let n = 0; n < ids.length; n++) {
       const optional = o.optional?.includes(n) ?? false;
-      const j = await ctx.probe.journal(ids[n]!, optional ? 2 : (o.maxSeconds ?? 30));
+      const j = optional ? await journalIfRan(ctx, ids[n]!) : await ctx.probe.journal(ids[n]!, o.maxSeconds ?? 30);
       if (!j.done && !optional) throw new Error(`script ${ids[n]} did not finish within ${o.maxSeconds ?? 30} s`);
       journals.push(j);
     }
@@ -105,6 +106,19 @@ export async function runProbe(ctx: CheckContext, o: ProbeRunOptions): Promise<S
     };
   } finally {
     conn.destroy();
+  }
+}
+
+/**
+ * The journal of a script that may never have run (its request stayed behind a connection the
+ * server closed): a target may answer 404 until a run starts, and that means "never ran" here.
+ */
+async function journalIfRan(ctx: CheckContext, id: string): Promise<Journal> {
+  try {
+    return await ctx.probe.journal(id, 2);
+  } catch (err) {
+    if (!(err instanceof TargetError && err.status === 404)) throw err;
+    return { id, v: 1, done: false, transport: { http: ctx.transport.http, tls: ctx.transport.tls }, effective: { send_window: null, send_timeout: null }, entries: [], samples: [] };
   }
 }
 

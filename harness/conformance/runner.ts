@@ -8,6 +8,7 @@ import { CHECKS, selectChecks } from './catalogue.ts';
 import type { Check, CheckContext, RunOptions } from './check.ts';
 import { ProbeClient } from './probe-client.ts';
 import type { ScenarioRun } from './probe-run.ts';
+import { FINDERS, lacking, type Trait, type TraitFinding } from './traits.ts';
 import {
   isHttp2, schemeOf, transportsFor, type Transport, type TransportName, TRANSPORT_NAMES,
 } from './transports.ts';
@@ -37,6 +38,8 @@ export interface TargetRecord {
   transport: TransportName;
   url: string;
   info: Info;
+  /** What reading its /__probe/info had to ignore or assume (info-reader.ts). */
+  warnings?: string[];
 }
 
 export interface RunResult {
@@ -74,6 +77,7 @@ export interface PreparedTarget {
   transport: Transport;
   probe: ProbeClient;
   info: Info;
+  warnings: string[];
 }
 
 /**
@@ -87,7 +91,7 @@ export async function prepareTargets(urls: string[], prefix?: string): Promise<P
     const probe = new ProbeClient({ url, ...(prefix !== undefined ? { prefix } : {}) });
     try {
       const info = await probe.info();
-      for (const transport of transports) out.push({ transport, probe, info });
+      for (const transport of transports) out.push({ transport, probe, info, warnings: probe.warnings });
     } catch (err) {
       await probe.close();
       for (const p of new Set(out.map((x) => x.probe))) await p.close();
@@ -118,7 +122,7 @@ export async function runConformance(cfg: RunConfig, prepared?: PreparedTarget[]
   setMaxListeners(Math.max(10, 4 * (cfg.concurrency ?? 4) * TRANSPORT_NAMES.length), signal);
   const result: RunResult = {
     schema: RESULT_SCHEMA, startedAt: new Date(started).toISOString(), durationMs: 0, interrupted: false,
-    options: cfg.options, targets: targets.map((t) => ({ transport: t.transport.name, url: t.transport.url, info: t.info })),
+    options: cfg.options, targets: targets.map((t) => ({ transport: t.transport.name, url: t.transport.url, info: t.info, ...(t.warnings.length > 0 ? { warnings: t.warnings } : {}) })),
     results: [], scenarios: {},
   };
   const total = wanted.length * checks.length;
@@ -143,7 +147,18 @@ export async function runConformance(cfg: RunConfig, prepared?: PreparedTarget[]
       if (unavailable !== null || target === undefined) continue;
       const memo = new Map<string, Promise<ScenarioRun>>();
       const scenarios: Record<string, ScenarioRecord> = (result.scenarios[name] = {});
-      lanes.push({ target, pending, run: (c) => runCheck(c, target, cfg, memo, scenarios, signal) });
+      const traits = traitsOf(target);
+      lanes.push({
+        target, pending,
+        run: async (c) => {
+          const start = performance.now();
+          for (const t of c.needs ?? []) {
+            const f = await traits(t);
+            if (!f.has) return resultOf(c, name, skip(lacking(t, f)), [], start);
+          }
+          return runCheck(c, target, cfg, memo, scenarios, signal, traits);
+        },
+      });
     }
     // 1. Checks that judge timing, one at a time, with nothing else running (every transport).
     for (const lane of lanes) {
@@ -182,23 +197,42 @@ export async function runConformance(cfg: RunConfig, prepared?: PreparedTarget[]
   return result;
 }
 
+/** Each trait of one target's transport, found out once (on first need) and shared by its checks. */
+function traitsOf(target: PreparedTarget): (t: Trait) => Promise<TraitFinding> {
+  const found = new Map<Trait, Promise<TraitFinding>>();
+  return (t) => {
+    let p = found.get(t);
+    if (p === undefined) {
+      // A target that cannot even answer this is not judged on it here: the checks find out.
+      p = FINDERS[t](target.transport, target.probe.prefix).catch((err: unknown) => ({ has: true, seen: `could not tell: ${(err as Error).message}` }));
+      found.set(t, p);
+    }
+    return p;
+  };
+}
+
 function precondition(c: Check, info: Info, o: RunOptions, transport: TransportName): string | null {
   if (c.transports && !c.transports.includes(transport)) return `does not apply to ${transport}${c.notApplicable ? `: ${c.notApplicable}` : ''}`;
   const missing = c.features.filter((f) => !info.features.includes(f));
   if (missing.length > 0) return `target does not claim ${missing.join(', ')} in /__probe/info features`;
+  const unreported = (c.infoFields ?? []).filter((f) => info[f] === undefined);
+  if (unreported.length > 0) return `target does not report ${unreported.join(', ')} in /__probe/info`;
+  // A target may claim a feature and still report "none" for its default: nothing to judge against.
+  if (c.features.includes('send_window') && info.defaults.send_window === null) return 'target reports no send window (/__probe/info defaults.send_window is null)';
+  if (c.features.includes('send_timeout') && info.defaults.send_timeout === null) return 'target reports no send timeout (/__probe/info defaults.send_timeout is null)';
   if (c.slow && !o.slow) return 'needs --slow (real default timeouts)';
   return null;
 }
 
 async function runCheck(
   c: Check, target: PreparedTarget, cfg: RunConfig, memo: Map<string, Promise<ScenarioRun>>,
-  scenarios: Record<string, ScenarioRecord>, signal: AbortSignal,
+  scenarios: Record<string, ScenarioRecord>, signal: AbortSignal, trait: (t: Trait) => Promise<TraitFinding>,
 ): Promise<CheckResult> {
   const start = performance.now();
   const used: string[] = [];
   cfg.onEvent?.({ type: 'check-start', id: c.id, transport: target.transport.name });
   const ctx: CheckContext = {
-    transport: target.transport, probe: target.probe, info: target.info, options: cfg.options, signal,
+    transport: target.transport, probe: target.probe, info: target.info, options: cfg.options, signal, trait,
     scenario<T extends ScenarioRun>(key: string, run: (ctx: CheckContext) => Promise<T>): Promise<T> {
       if (!used.includes(key)) used.push(key);
       let p = memo.get(key);

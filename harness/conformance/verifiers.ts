@@ -16,6 +16,14 @@ export function fmtBytes(n: number): string {
 export function fmtMs(ms: number): string {
   return `${ms.toFixed(1)} ms`;
 }
+/** A send window in words: bytes, or "none" (null: the target has no window). */
+export function fmtWindow(w: number | null): string {
+  return w === null ? 'none' : fmtBytes(w);
+}
+/** A send timeout in words: seconds, or "none" (null: the target has no send timeout). */
+export function fmtTimeout(t: number | null): string {
+  return t === null ? 'none' : `${t} s`;
+}
 
 export function elapsedMs(e: JournalEntry): number {
   return e.t1 - e.t0;
@@ -86,7 +94,8 @@ export function describeWrite(e: WriteEntry): string {
   const r = e.result;
   if (r === null) return 'nil';
   if ('unsupported' in r) return 'unsupported';
-  return `${r.cancelled ? 'cancelled, ' : ''}body_bytes_sent ${fmtBytes(r.body_bytes_sent)} of ${fmtBytes(e.bytes)}`;
+  const bbs = r.body_bytes_sent === 'unsupported' ? 'unknown (no body_bytes_sent helper)' : fmtBytes(r.body_bytes_sent);
+  return `${r.cancelled === true ? 'cancelled, ' : ''}body_bytes_sent ${bbs} of ${fmtBytes(e.bytes)}`;
 }
 
 export function isNil(e: WriteEntry | WaitEntry | WriteHeaderEntry): boolean {
@@ -98,9 +107,10 @@ export function isCancelled(e: WriteEntry | WaitEntry | WriteHeaderEntry): boole
   return r !== null && 'cancelled' in r && r.cancelled === true;
 }
 
+/** body_bytes_sent of a write; the whole write when nil, unsupported or undecodable (as sentWrites()). */
 export function bodyBytesSentOf(e: WriteEntry): number {
   const r = e.result;
-  return r === null || 'unsupported' in r ? e.bytes : r.body_bytes_sent;
+  return r === null || 'unsupported' in r || r.body_bytes_sent === 'unsupported' ? e.bytes : r.body_bytes_sent;
 }
 
 // ---- wire against journal (PWR-01) ----

@@ -17,6 +17,8 @@ import { RequestParser, RequestParseError, type ParsedRequest, type ParserLimits
 export { COMMIT_MAX };
 
 export interface ConnectionLimits extends ParserLimits {
+  /** cfg keep_alive: false closes every connection after its first response. */
+  keepAlive: boolean;
   maxPipeline: number;
   headerTimeoutMs: number;
   idleTimeoutMs: number;
@@ -184,6 +186,7 @@ export class Connection implements Carrier {
       return;
     }
     for (const req of reqs) {
+      if (!this.limits.keepAlive) req.keepAlive = false;
       const ex = this.host.dispatch(this, req);
       if (ex === null) this.#respondLocally(503, 'server busy: too many concurrent requests', false, req);
       else this.exchanges.push(ex);

@@ -28,7 +28,7 @@ function info(features: string[]): Info {
 /** A target whose probe is never called: the only check here does not use it. */
 function prepared(url: string, features: string[]): PreparedTarget[] {
   const probe = { close: async () => {} } as unknown as ProbeClient;
-  return transportsFor(url).map((transport) => ({ transport, probe, info: info(features) }));
+  return transportsFor(url).map((transport) => ({ transport, probe, info: info(features), warnings: [] }));
 }
 
 function probeCheck(ran: string[]): Check {

@@ -30,7 +30,7 @@ export const cfgChecks: Check[] = [
     async run(ctx) {
       const r = await ctx.scenario('basics', basics);
       const effective = r.journals[0]!.effective.send_timeout;
-      const evidence: Record<string, number | string> = { reported: ctx.info.defaults.send_timeout, effective };
+      const evidence: Record<string, number | string | null> = { reported: ctx.info.defaults.send_timeout, effective };
       if (ctx.info.defaults.send_timeout !== TIMEOUT_DEFAULT) return fail(`info.defaults.send_timeout = ${TIMEOUT_DEFAULT}`, String(ctx.info.defaults.send_timeout), evidence);
       if (effective !== TIMEOUT_DEFAULT) return fail(`a handler without io.send_timeout gets ${TIMEOUT_DEFAULT} s`, `${effective} s`, evidence);
       if (!ctx.options.slow) return pass(evidence, 'the 30 s timeout itself was not waited for (run with --slow to time it)');

@@ -53,13 +53,13 @@ function leaveVerdict(r: ScenarioRun, how: 'FIN' | 'RST'): Verdict {
 
 function releaseCheck(): Check['run'] {
   return async (ctx: CheckContext) => {
-    const before = (await ctx.probe.info()).active_requests;
+    const before = await ctx.probe.activeRequests();
     const r = await ctx.scenario('release', (c) => cancelBlockedWrite(c, 'release'));
     const j = r.journals[0]!;
     const t0 = performance.now();
     let now = before;
     while (performance.now() - t0 < 5000) {
-      now = (await ctx.probe.info()).active_requests;
+      now = await ctx.probe.activeRequests();
       if (now <= before) break;
       await new Promise((res) => setTimeout(res, 25));
     }
@@ -170,7 +170,7 @@ export const cxlChecks: Check[] = [
     },
   },
   {
-    id: 'CXL-07', group: 'CXL', level: 'MUST', interpretations: [], features: ['cancel_detect'],
+    id: 'CXL-07', group: 'CXL', level: 'MUST', interpretations: [], features: ['cancel_detect'], infoFields: ['active_requests'],
     text: "The handler's resources are released after cancellation (the server's active-request count returns to its earlier value).",
     method: 'Reads active_requests from /__probe/info, runs a handler whose blocked write is cancelled by a client RST, and polls active_requests until it is back (5 s at most). Runs alone so no other check changes the count.',
     exclusive: true,

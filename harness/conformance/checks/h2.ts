@@ -102,7 +102,7 @@ function stalledVerdict(r: ScenarioRun, w: number): { conditions: { ok: boolean;
         expected: `${p} write ${n + 1} of ${fmtBytes(STALL.piece)} (${fmtBytes(n * STALL.piece)} in flight, send window ${fmtBytes(STALL.sendWindow)}) returns nil within ${NONBLOCKING_MS} ms (WIN-01)`,
         actual: `${describeWrite(f)} after ${fmtMs(elapsedMs(f))}`,
       })),
-      ...fits.map((f) => ({ ok: inFlight(statsOf(f)) <= j.effective.send_window, expected: `${p} in flight <= send_window when write() returns nil (WIN-02)`, actual: `${inFlight(statsOf(f))} B` })),
+      ...fits.map((f) => ({ ok: inFlight(statsOf(f)) <= (j.effective.send_window ?? Infinity), expected: `${p} in flight <= send_window when write() returns nil (WIN-02)`, actual: `${inFlight(statsOf(f))} B` })),
       { ok: !isNil(exceeds) && withinTimeout(exceeds, STALL.exceedsTimeout) && bodyBytesSentOf(exceeds) === 0, expected: `${p} a write over the send window blocks and times out after ${STALL.exceedsTimeout} s having sent nothing (WIN-04, TMO-01)`, actual: `${describeWrite(exceeds)} after ${fmtMs(elapsedMs(exceeds))}` },
       { ok: sv === null, expected: `${p} send_stats consistent (STS-01)`, actual: sv ?? '' },
       { ok: m.ok, expected: `${p} once the client reads, it receives exactly the sent prefix of every write (PWR-01)`, actual: m.problem ?? '' },
@@ -147,7 +147,7 @@ export const h2Checks: Check[] = [
     },
   },
   {
-    id: 'H2-02', group: 'H2', level: 'MUST', interpretations: ['I-2', 'I-3'], features: ['h2', 'send_timeout', 'send_stats', 'wait'],
+    id: 'H2-02', group: 'H2', level: 'MUST', interpretations: ['I-2', 'I-3'], features: ['h2', 'send_timeout', 'send_stats', 'wait', 'send_result'],
     transports: [...H2_ONLY], notApplicable: 'HTTP/2 only (stream windows)',
     text: 'A stream whose window the client keeps at 0 stalls `sent` exactly like a stalled HTTP/1.1 reader: WIN/TMO/PWR requirements hold on that stream.',
     method: `For W = ${STALL.windows.join(' and W = ')} (SETTINGS_INITIAL_WINDOW_SIZE; the connection window is large, so the stream's decides) the client grants nothing on its stream. write(${fmtBytes(STALL.big)}, ${STALL.bigTimeout}) must time out in the TMO-01 bound with body_bytes_sent == W exactly, sent == W, and the client must hold exactly W bytes. With the window at 0 and send window ${fmtBytes(STALL.sendWindow)}: two writes of ${fmtBytes(STALL.piece)} return nil at once (WIN-01/02), a third blocks and times out having sent nothing (WIN-04). Then the client reads: the body must be exactly the sent prefix of every write (PWR-01), stats consistent throughout (STS-01) and at the end sent == current == bytes received.`,
@@ -159,7 +159,7 @@ export const h2Checks: Check[] = [
     },
   },
   {
-    id: 'H2-03', group: 'H2', level: 'MUST', interpretations: [], features: ['h2', 'send_timeout', 'wait'],
+    id: 'H2-03', group: 'H2', level: 'MUST', interpretations: [], features: ['h2', 'send_timeout', 'wait', 'send_result'],
     transports: [...H2_ONLY], notApplicable: 'HTTP/2 only (streams of one connection)',
     text: 'One stalled stream does not delay sibling streams on the same connection (while the connection window allows).',
     method: `Stream A's window is exhausted and never granted (its handler writes ${fmtBytes(SIBLINGS.aBytes)} with a ${SIBLINGS.aTimeout} s timeout); the connection window is granted as DATA arrives. ${SIBLINGS.bDelay * 1000} ms later stream B on the same connection writes ${fmtBytes(SIBLINGS.bBytes)} to a reading client: B's write and wait(0) must complete within ${SIBLINGS.promptMs} ms and its response arrive complete and byte-exact, while A stays stalled at exactly its window.`,

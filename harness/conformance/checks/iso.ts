@@ -21,7 +21,7 @@ const MEMORY_TOLERANCE = 0.1;
 
 export const isoChecks: Check[] = [
   {
-    id: 'ISO-01', group: 'ISO', level: 'MUST', interpretations: [], features: ['send_timeout'],
+    id: 'ISO-01', group: 'ISO', level: 'MUST', interpretations: [], features: ['send_timeout'], infoFields: ['active_requests'],
     text: 'N stalled clients (default 200) do not slow other requests: fast-client p99 latency stays within 2x of the run without them.',
     method: `Measures ${CROWD.fastRequests} fast requests (GET /__probe/info, ${CROWD.fastConcurrency} at a time), then opens ${CROWD.clients} clients that read nothing (or read as --profile says) while their handlers write ${CROWD.piece / 1024} KiB pieces with ${CROWD.pieceTimeout} s timeouts, waits ${CROWD.settleMs / 1000} s and measures again. The loaded p99 may be 2x the baseline, or the baseline + ${P99_FLOOR_MS} ms on a fast baseline (scheduling noise).`,
     h2Method: 'each crowd client is an HTTP/2 connection with one stream, stalled by withholding WINDOW_UPDATE (it receives its 65,535 B initial window); the fast requests are HTTP/2 too: four connections, a stream per request.',
@@ -42,7 +42,7 @@ export const isoChecks: Check[] = [
     },
   },
   {
-    id: 'ISO-02', group: 'ISO', level: 'MUST', interpretations: ['I-6'], features: ['send_timeout', 'memory'],
+    id: 'ISO-02', group: 'ISO', level: 'MUST', interpretations: ['I-6'], features: ['send_timeout', 'memory'], infoFields: ['active_requests'],
     text: 'Memory stays bounded: server memory growth per stalled request whose handler keeps writing with timeouts is at most `send_window + 64 KiB`.',
     method: `During ISO-01's crowd (${CROWD.clients} stalled requests, or --profile's clients; default window), the server's resident set size from /__probe/info is read twice: with every crowd request open and its handler sleeping before its first write (the cost of the connections, requests and handlers themselves), and once the handlers have written until blocked. The growth between the two, per request, is what the writes hold and must not exceed send_window + 64 KiB, judged with a ${MEMORY_TOLERANCE * 100}% tolerance for RSS granularity (a pass within the tolerance says so in its note).`,
     h2Method: "ISO-01's HTTP/2 crowd: each stalled stream holds its send window's unsent bytes at the server; nothing more than its 65,535 B initial window has left.",
@@ -55,7 +55,8 @@ export const isoChecks: Check[] = [
       if (n === 0 || r.activeLoaded < n) return skip(`not every crowd request was active while memory was measured (${r.activeLoaded} active of ${n}; ${crowdBehaviour(ctx)})`);
       const perWrites = (r.rssLoaded - r.rssIdle) / n;
       const perIdle = (r.rssIdle - r.rssBefore) / n;
-      const bound = ctx.info.defaults.send_window + MEMORY_SLACK;
+      // The send_window feature gate guarantees a number here (a null default skips ISO-02).
+      const bound = (ctx.info.defaults.send_window ?? 0) + MEMORY_SLACK;
       const judged = Math.floor(bound * (1 + MEMORY_TOLERANCE));
       const evidence = {
         crowd: crowdBehaviour(ctx), requests: n, rss_before: r.rssBefore, rss_crowd_idle: r.rssIdle, rss_crowd_writing: r.rssLoaded,
@@ -67,16 +68,16 @@ export const isoChecks: Check[] = [
     },
   },
   {
-    id: 'ISO-03', group: 'ISO', level: 'MUST', interpretations: [], features: [],
+    id: 'ISO-03', group: 'ISO', level: 'MUST', interpretations: [], features: [], infoFields: ['active_requests'],
     text: 'After every client is gone, no request, fiber, shuttle or socket is left behind.',
     method: "Runs after every other check on the transport, once all their clients have closed: the target's active-request count must drop to 0 within 10 s. (Requests are what probe protocol v1 can observe; sockets and shuttles are counted only by the reference server's own tests.)",
     last: true,
     async run(ctx) {
       const t0 = performance.now();
-      let active = (await ctx.probe.info()).active_requests;
+      let active = await ctx.probe.activeRequests();
       while (active > 0 && performance.now() - t0 < 10_000) {
         await sleepMs(50);
-        active = (await ctx.probe.info()).active_requests;
+        active = await ctx.probe.activeRequests();
       }
       const evidence = { active_requests: active, waited: fmtMs(performance.now() - t0) };
       return active === 0 ? pass(evidence) : fail('0 active requests once every client is gone', `${active} still active after 10 s`, evidence);

@@ -8,7 +8,7 @@ import { sentWrites } from '../../../protocol/index.ts';
 
 export const pwrChecks: Check[] = [
   {
-    id: 'PWR-01', group: 'PWR', level: 'MUST', interpretations: ['I-2', 'I-3'], features: ['send_timeout'],
+    id: 'PWR-01', group: 'PWR', level: 'MUST', interpretations: ['I-2', 'I-3'], features: ['send_timeout', 'send_result'],
     text: 'For every write k, the client receives exactly `body_bytes_sent(r_k)` bytes of it (all of it when `r_k` is nil), in order, byte-exact against the generated pattern: nothing from the withdrawn tail, nothing duplicated, nothing missing in the middle.',
     method: 'Window 64 KiB, stalled client: a fill and two writes time out (one of them with bytes accepted into the window but not sent), one fits; then the client reads and two more writes follow. The body received is compared byte by byte with the journal.',
     async run(ctx) {
@@ -20,7 +20,7 @@ export const pwrChecks: Check[] = [
     },
   },
   {
-    id: 'PWR-02', group: 'PWR', level: 'MUST', interpretations: ['I-2'], features: ['send_timeout'],
+    id: 'PWR-02', group: 'PWR', level: 'MUST', interpretations: ['I-2'], features: ['send_timeout', 'send_result'],
     text: 'After a partial write the response framing stays valid: chunked encoding still parses; a response with a declared Content-Length that can no longer be honoured ends by closing the connection, never by padding or by desynchronising the next response on a keep-alive connection.',
     method: 'The partial-write run (no Content-Length) must end as a complete response. A second run declares a Content-Length, times out partially, and has another request pipelined behind it: the first response must end with the connection closing after exactly the sent bytes.',
     h2Method: 'the response without Content-Length must end with END_STREAM; the one with a broken Content-Length must end with RST_STREAM from the server after exactly the sent bytes (I-7: never END_STREAM with a short body, never padding), and the other request, a sibling stream on the same connection, must complete intact (the connection stays usable).',
@@ -59,7 +59,7 @@ export const pwrChecks: Check[] = [
     },
   },
   {
-    id: 'PWR-03', group: 'PWR', level: 'MUST', interpretations: ['I-2'], features: ['send_timeout'],
+    id: 'PWR-03', group: 'PWR', level: 'MUST', interpretations: ['I-2'], features: ['send_timeout', 'send_result'],
     text: 'Writes after a partial write are delivered intact.',
     method: "In the partial-write run, every write issued after the first timed-out one is checked: nil writes arrive whole, partial ones with exactly their sent prefix.",
     async run(ctx) {
@@ -77,7 +77,7 @@ export const pwrChecks: Check[] = [
     },
   },
   {
-    id: 'PWR-04', group: 'PWR', level: 'MUST', interpretations: ['I-2', 'I-3', 'I-7'], features: ['h2', 'send_timeout'],
+    id: 'PWR-04', group: 'PWR', level: 'MUST', interpretations: ['I-2', 'I-3', 'I-7'], features: ['h2', 'send_timeout', 'send_result'],
     transports: [...H2_ONLY], notApplicable: 'HTTP/2 only (DATA frames, END_STREAM, RST_STREAM)',
     text: 'HTTP/2: DATA frames carry exactly the sent prefix; END_STREAM closes the stream correctly.',
     method: 'The partial-write run (stream stalled at its window, writes time out, then the client reads): the DATA frames must carry exactly body_bytes_sent of every write, in order and byte-exact (as PWR-01), without padding, and the stream must end with END_STREAM (no Content-Length). The Content-Length run: after the partial write the declared length can no longer be honoured, so the stream must end with RST_STREAM from the server after exactly the sent bytes, never with END_STREAM and a short body, never padded (I-7).',

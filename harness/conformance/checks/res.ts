@@ -9,7 +9,7 @@ import { headerEntry } from '../verifiers.ts';
 
 export const resChecks: Check[] = [
   {
-    id: 'RES-01', group: 'RES', level: 'MUST', interpretations: [], features: [],
+    id: 'RES-01', group: 'RES', level: 'MUST', interpretations: [], features: ['send_result'],
     text: '`cancelled(nil) == nil`; `headers_were_sent(nil) == true`; `body_bytes_sent(nil)` raises.',
     method: 'The probe handler calls the three helpers on nil and journals what each returned or that it raised.',
     async run(ctx) {
@@ -25,10 +25,11 @@ export const resChecks: Check[] = [
     },
   },
   {
-    id: 'RES-02', group: 'RES', level: 'MUST', interpretations: ['I-3'], features: ['send_timeout'],
+    id: 'RES-02', group: 'RES', level: 'MUST', interpretations: ['I-3'], features: ['send_timeout', 'send_result'],
     text: '`headers_were_sent(r)` for `r` from `write_header()` is true iff the client receives that status line and headers.',
     method: `Two pipelined requests (TMO-03's run): the first write_header succeeds and its 200 must arrive; the second, write_header(${PIPELINED.bStatus}, {}, ${PIPELINED.bTimeout}) behind a full path, times out: the helper's answer must match whether the client got that status line.`,
     h2Method: "TMO-03's HTTP/2 run: two streams, the first filling TCP while the client does not read the socket.",
+    needs: ['persistent-connections'],
     exclusive: true,
     async run(ctx) {
       const r = await ctx.scenario('pipelined', pipelined);
@@ -44,13 +45,13 @@ export const resChecks: Check[] = [
     },
   },
   {
-    id: 'RES-03', group: 'RES', level: 'MUST', interpretations: [], features: ['send_timeout'],
+    id: 'RES-03', group: 'RES', level: 'MUST', interpretations: [], features: ['send_timeout', 'send_result'],
     text: '`0 <= body_bytes_sent(r) <= len(body)` for every non-nil result of `write()`.',
     method: 'Every partial write of the partial-write and window runs (stalled clients, several sizes) is checked.',
     async run(ctx) {
       const runs = [await ctx.scenario('partial-writes', partialWrites), await ctx.scenario('window', windowScenario)];
       const results = runs.flatMap((r) => r.journals[0]!.entries).flatMap((e) =>
-        e.op === 'write' && e.result !== null && 'body_bytes_sent' in e.result ? [{ i: e.i, bytes: e.bytes, bbs: e.result.body_bytes_sent }] : []);
+        e.op === 'write' && e.result !== null && 'body_bytes_sent' in e.result && e.result.body_bytes_sent !== 'unsupported' ? [{ i: e.i, bytes: e.bytes, bbs: e.result.body_bytes_sent }] : []);
       return firstFailure([
         { ok: results.length > 0, expected: 'partial writes to judge', actual: 'no write returned a send_result' },
         ...results.map((x) => ({ ok: x.bbs >= 0 && x.bbs <= x.bytes, expected: `0 <= body_bytes_sent <= ${x.bytes}`, actual: `entry ${x.i}: ${x.bbs}` })),

@@ -10,7 +10,7 @@ import {
 
 export const tmoChecks: Check[] = [
   {
-    id: 'TMO-01', group: 'TMO', level: 'MUST', interpretations: ['I-2'], features: ['send_timeout'],
+    id: 'TMO-01', group: 'TMO', level: 'MUST', interpretations: ['I-2'], features: ['send_timeout', 'send_result'],
     text: 'Against a stalled client, `write(body, t)` returns no earlier than `t` and no later than `t + max(50 ms, 10% of t)`, with a non-nil `send_result` whose `body_bytes_sent < len(body)`.',
     method: 'The client reads nothing; one write much larger than the path can absorb, with t = 1.0 s. Its duration comes from the journal (server clock).',
     exclusive: true,
@@ -40,10 +40,11 @@ export const tmoChecks: Check[] = [
     },
   },
   {
-    id: 'TMO-03', group: 'TMO', level: 'MUST', interpretations: ['I-3'], features: ['send_timeout', 'header_timeout'],
+    id: 'TMO-03', group: 'TMO', level: 'MUST', interpretations: ['I-3'], features: ['send_timeout', 'header_timeout', 'send_result'],
     text: '`write_header(code, headers, t)` on a connection whose path is full (an earlier pipelined response on the same keep-alive connection that the client does not read; on HTTP/2 another stream filling TCP) returns after `t` with `headers_were_sent == false`, and the client never receives that status line.',
     method: `Two pipelined requests; the client reads nothing until both handlers end. The first response fills the path; the second handler calls write_header(${PIPELINED.bStatus}, {}, ${PIPELINED.bTimeout}). Afterwards the client reads everything the server still sends.`,
     h2Method: `two streams on one connection; the client grants the largest stream and connection windows there are and stops reading the socket itself, so the first stream's fill (t = ${PIPELINED.h2Fill} s) fills TCP; the second handler sleeps ${PIPELINED.h2Delay} s, then calls write_header(${PIPELINED.bStatus}, {}, ${PIPELINED.bTimeout}). Once both handlers are done the client reads the socket again, and everything the server still sends.`,
+    needs: ['persistent-connections'],
     exclusive: true,
     async run(ctx) {
       const r = await ctx.scenario('pipelined', pipelined);
@@ -61,7 +62,7 @@ export const tmoChecks: Check[] = [
     },
   },
   {
-    id: 'TMO-04', group: 'TMO', level: 'MUST', interpretations: ['I-2'], features: ['send_timeout'],
+    id: 'TMO-04', group: 'TMO', level: 'MUST', interpretations: ['I-2'], features: ['send_timeout', 'send_result'],
     text: 'A timed-out request stays usable: later writes with fresh timeouts work once the client reads again.',
     method: 'Writes time out against a stalled client; then the client reads, and the same handler writes 500,000 B more with fresh 5 s timeouts: they must return nil and arrive intact.',
     async run(ctx) {

@@ -4,7 +4,7 @@ import { bigWrite, tinyWindow } from '../scenarios/basics.ts';
 import { WINDOW, windowScenario } from '../scenarios/window.ts';
 import { firstFailure } from '../verdict.ts';
 import {
-  describeWrite, elapsedMs, fmtBytes, fmtMs, inFlight, isNil, matchWire, MiB, statsOf, waitEntry, writeEntry,
+  describeWrite, elapsedMs, fmtBytes, fmtMs, fmtWindow, inFlight, isNil, matchWire, MiB, statsOf, waitEntry, writeEntry,
 } from '../verifiers.ts';
 
 /** WIN-01's "small bound (tens of ms)", widened for a noisy machine; a blocking write takes 2 s. */
@@ -39,8 +39,8 @@ export const winChecks: Check[] = [
       const nils = j.entries.filter((e) => e.op === 'write' && e.result === null);
       const worst = Math.max(0, ...nils.map((e) => inFlight(statsOf(e))));
       return firstFailure(nils.map((e) => ({
-        ok: inFlight(statsOf(e)) <= j.effective.send_window,
-        expected: `in flight <= send_window (${fmtBytes(j.effective.send_window)}) when write() returns nil`,
+        ok: inFlight(statsOf(e)) <= (j.effective.send_window ?? Infinity),
+        expected: `in flight <= send_window (${fmtWindow(j.effective.send_window)}) when write() returns nil`,
         actual: `entry ${e.i}: current ${statsOf(e).current} - sent ${statsOf(e).sent} = ${fmtBytes(inFlight(statsOf(e)))}`,
       })), { nil_writes: nils.length, largest_in_flight: worst, window: j.effective.send_window });
     },
@@ -55,7 +55,7 @@ export const winChecks: Check[] = [
       const w = writeEntry(j, 1);
       const m = matchWire(j, r.bodies[0] ?? Buffer.alloc(0));
       return firstFailure([
-        { ok: isNil(w), expected: `write(${fmtBytes(4 * MiB)}) with a ${fmtBytes(j.effective.send_window)} window returns nil`, actual: `${describeWrite(w)} after ${fmtMs(elapsedMs(w))}` },
+        { ok: isNil(w), expected: `write(${fmtBytes(4 * MiB)}) with a ${fmtWindow(j.effective.send_window)} window returns nil`, actual: `${describeWrite(w)} after ${fmtMs(elapsedMs(w))}` },
         { ok: m.ok, expected: 'the client receives every byte, in order', actual: m.problem ?? '' },
       ], { write: describeWrite(w), took: fmtMs(elapsedMs(w)), received: m.receivedBytes });
     },
@@ -88,7 +88,7 @@ export const winChecks: Check[] = [
       const evidence = { bytes: w.bytes, took: fmtMs(ms), rate_bytes_per_s: Math.round(rate), window: j.effective.send_window };
       return firstFailure([
         { ok: isNil(w) && isNil(wait), expected: 'write and wait(0) complete (nil)', actual: `write ${describeWrite(w)}, wait ${wait.result === null ? 'nil' : JSON.stringify(wait.result)}` },
-        { ok: rate >= MIN_TINY_WINDOW_RATE, expected: `at least ${fmtBytes(MIN_TINY_WINDOW_RATE)}/s through a ${fmtBytes(j.effective.send_window)} window`, actual: `${fmtBytes(Math.round(rate))}/s` },
+        { ok: rate >= MIN_TINY_WINDOW_RATE, expected: `at least ${fmtBytes(MIN_TINY_WINDOW_RATE)}/s through a ${fmtWindow(j.effective.send_window)} window`, actual: `${fmtBytes(Math.round(rate))}/s` },
         { ok: m.ok, expected: 'every byte arrives, in order', actual: m.problem ?? '' },
       ], evidence);
     },

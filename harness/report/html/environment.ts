@@ -3,7 +3,7 @@
 // and when (start, duration, command line).
 import { transportsOf, type ReportDocument } from '../document.ts';
 import { esc } from './escape.ts';
-import { fmtBytes, fmtDuration } from './format.ts';
+import { fmtDuration, fmtTimeout, fmtWindow } from './format.ts';
 
 function row(k: string, v: string): string {
   return `<tr><th>${esc(k)}</th><td>${v}</td></tr>`;
@@ -16,7 +16,7 @@ export function renderEnvironment(doc: ReportDocument): string {
     const facts = [
       `server <b>${esc(i.server)}</b>`,
       `features ${i.features.map((f) => `<code>${esc(f)}</code>`).join(' ') || 'none'}`,
-      `default send_window ${fmtBytes(i.defaults.send_window)}, send_timeout ${esc(i.defaults.send_timeout)} s`,
+      `default send_window ${esc(fmtWindow(i.defaults.send_window))}, send_timeout ${esc(fmtTimeout(i.defaults.send_timeout))}`,
     ];
     if (i.limits) facts.push(`limits: ${Object.entries(i.limits).map(([k, v]) => `${esc(k)} ${esc(v)}`).join(', ')}`);
     rows.push(row(`target (${t.transport})`, `<code>${esc(t.url)}</code><br>${facts.join('<br>')}`));

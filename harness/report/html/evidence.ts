@@ -4,7 +4,7 @@
 import type { Journal, JournalEntry } from '../../../protocol/index.ts';
 import type { ScenarioRecord } from '../../conformance/runner.ts';
 import { esc } from './escape.ts';
-import { fmtBytes, fmtMs } from './format.ts';
+import { fmtBytes, fmtMs, fmtTimeout, fmtWindow } from './format.ts';
 import { callResult, outcomeOf } from './timeline.ts';
 
 const KNOWN = new Set(['scenario', 'transport', 'ids', 'scripts', 'journals', 'timeline', 'responses', 'marks', 'bodyBytes']);
@@ -31,7 +31,7 @@ function outcomeClass(e: JournalEntry): string {
 
 /** Journal times on the chart's axis: `offset` = ms from the chart's t = 0 to the handler's. */
 export function journalTable(j: Journal, n: number, offset: number | null): string {
-  const eff = `window ${fmtBytes(j.effective.send_window)}, send_timeout ${j.effective.send_timeout} s`;
+  const eff = `window ${esc(fmtWindow(j.effective.send_window))}, send_timeout ${esc(fmtTimeout(j.effective.send_timeout))}`;
   const end = j.end ? `ended ${esc(j.end.reason)} at ${fmtMs(j.end.t)}${j.end.error ? `: ${esc(j.end.error)}` : ''}` : j.done ? 'done' : 'not finished when fetched';
   const rows = j.entries.map((e) => {
     const st = e.stats;

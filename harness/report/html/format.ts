@@ -1,11 +1,6 @@
-// Numbers as the report prints them.
-export function fmtBytes(n: number): string {
-  return `${n.toLocaleString('en-US')} B`;
-}
-
-export function fmtMs(ms: number): string {
-  return `${ms.toFixed(1)} ms`;
-}
+// Numbers as the report prints them: the verdicts' own formats (one definition, in verifiers.ts),
+// plus durations.
+export { fmtBytes, fmtMs, fmtTimeout, fmtWindow } from '../../conformance/verifiers.ts';
 
 /** "41.2 s", "3 min 12 s" */
 export function fmtDuration(ms: number): string {

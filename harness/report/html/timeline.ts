@@ -85,7 +85,7 @@ export function describeCall(e: JournalEntry): string {
 /** "nil", "timed out, partial: 0 B sent", "cancelled", "timed out" ... */
 export function callResult(e: JournalEntry): string {
   const result = OUTCOME_TEXT[outcomeOf(e)];
-  if (e.op === 'write' && e.result !== null && !('unsupported' in e.result)) return `${result}: ${fmtBytes(e.result.body_bytes_sent)} sent`;
+  if (e.op === 'write' && e.result !== null && !('unsupported' in e.result) && e.result.body_bytes_sent !== 'unsupported') return `${result}: ${fmtBytes(e.result.body_bytes_sent)} sent`;
   return result;
 }
 
