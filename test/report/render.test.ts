@@ -1,11 +1,8 @@
 // Rendering without a browser: the HTML is one self-contained file that escapes what the target
 // said; the markdown summary escapes it too; the timeline data says what the journal and the wire
-// said; JUnit output passes the JUnit schema (libxml2's xmllint compiled to WebAssembly: the npm
-// package xmllint-wasm, so no system package is needed).
+// said; JUnit output passes the JUnit schema (junit-schema.ts: xmllint as WebAssembly).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
-import { validateXML } from 'xmllint-wasm';
 import { compare } from '../../harness/report/baseline.ts';
 import { renderHtml } from '../../harness/report/html/index.ts';
 import { chartOf } from '../../harness/report/html/timeline.ts';
@@ -13,14 +10,8 @@ import { extrasTable, responsesTable } from '../../harness/report/html/evidence.
 import { renderJunit } from '../../harness/report/junit.ts';
 import { mdEscape, renderMarkdown } from '../../harness/report/markdown.ts';
 import { faultyRun, hostileRun, HOSTILE } from './fixtures.ts';
+import { junitSchemaCheck as xmllint } from './junit-schema.ts';
 
-const XSD = readFileSync(new URL('../fixtures/junit.xsd', import.meta.url), 'utf8');
-
-/** Validates `xml` against the JUnit XSD with libxml2 (xmllint-wasm): the same checks as `xmllint --schema`. */
-async function xmllint(xml: string): Promise<{ ok: boolean; out: string }> {
-  const r = await validateXML({ xml: { fileName: 'report.xml', contents: xml }, schema: { fileName: 'junit.xsd', contents: XSD } });
-  return { ok: r.valid, out: r.errors.map((e) => e.rawMessage).join('\n') };
-}
 
 test('HTML: one file, no external reference, a CSP that forbids every source', () => {
   const html = renderHtml(faultyRun());
