@@ -39,6 +39,15 @@ export function renderChecksDoc(): string {
     '',
     'Checks marked *alone* judge timing and run one at a time before the others; the rest run in parallel.',
     '',
+    'Targets may be legal but different. A target that closes every HTTP/1.1 connection after its',
+    'response (`Connection: close`) is found out on the wire (two pipelined `GET /__probe/info` on one',
+    'connection) before the first check that needs two requests on one connection; such checks are skipped',
+    'there with that reason, and STS-02 judges the part it can. A target that reports `null` for',
+    '`defaults.send_window` or `defaults.send_timeout` (it has no window or no send timeout, e.g. a',
+    'blocking write API) gets the checks that need that value skipped, whatever it claims. Checks that read',
+    'what a `send_result` helper decodes (`body_bytes_sent`, `headers_were_sent`) need the feature',
+    '`send_result`.',
+    '',
   ];
   let group = '';
   for (const c of CHECKS) {
@@ -54,6 +63,8 @@ export function renderChecksDoc(): string {
     const extra: string[] = [];
     if (c.interpretations.length > 0) extra.push(`Relies on: ${c.interpretations.join(', ')}.`);
     if (c.features.length > 0) extra.push(`Skipped unless the target claims: ${c.features.map((f) => `\`${f}\``).join(', ')}.`);
+    if (c.infoFields?.length) extra.push(`Skipped unless /__probe/info reports: ${c.infoFields.map((f) => `\`${f}\``).join(', ')}.`);
+    if (c.needs?.includes('persistent-connections')) extra.push('Skipped on HTTP/1.1 when the target closes connections after each response (two requests on one connection are needed).');
     if (extra.length > 0) out.push(extra.join(' '), '');
   }
   return out.join('\n');

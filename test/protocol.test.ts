@@ -1,3 +1,4 @@
+// @test quick
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {

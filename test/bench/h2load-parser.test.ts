@@ -6,6 +6,8 @@
 //   h1-only-server.txt       h2load -n10 -c1 against an HTTP/1.1-only server (exit status 0!)
 //   refused.txt              h2load -n1 -c1 http://127.0.0.1:1/hello (nothing listening)
 //   404.txt                  h2load -n100 -c1 .../nope
+//
+// @test quick
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

@@ -1,4 +1,6 @@
 // `dawdle conformance` as a user runs it: exit codes, one-line errors, report files.
+//
+// @test weight 21
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';

@@ -1,6 +1,8 @@
 // Report files from the command line, on real runs: conformance --html/--summary-md/--baseline/
 // --gate against a correct and a faulty server, `dawdle report` re-rendering and diffing, bad
 // report files (exit 2, one line), and an interrupted run still writing valid reports.
+//
+// @test weight 21
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -1,4 +1,6 @@
 // The registry and the behaviours' decisions, driven by a fake control (no sockets, no timers run).
+//
+// @test quick
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { behaviourNames, createBehaviour } from '../../harness/clients/behaviours/index.ts';

@@ -1,4 +1,6 @@
 // Cancelling: FIN, RST and half-close are what the server sees.
+//
+// @test quick
 import type net from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

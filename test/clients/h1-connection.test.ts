@@ -1,3 +1,4 @@
+// @test quick
 import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';

@@ -1,3 +1,4 @@
+// @test quick
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { H1ResponseParser, headerValue, headerValues, storedBody, type ParsedResponse } from '../../harness/clients/h1-response-parser.ts';

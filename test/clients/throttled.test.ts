@@ -1,5 +1,7 @@
 // Throttled reading: the average rate follows bytes_per_second. Bounds are wide on purpose (a
 // noisy 2-core machine must never fail this); the measured rate is printed.
+//
+// @test weight 5
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { H1Connection } from '../../harness/clients/h1-connection.ts';

@@ -1,6 +1,9 @@
 // The whole suite against the reference server (in its own process), on h1, h1tls, h2 and h2c:
 // every requirement that applies to a transport passes there. This is also the reference server's
 // per-requirement test over HTTP/1.1 and HTTP/2, plain and TLS.
+//
+// @test alone
+// @test weight 80
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runConformance } from '../../harness/conformance/runner.ts';

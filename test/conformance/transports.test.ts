@@ -1,6 +1,8 @@
 // Transports: what a target URL offers, and how the runner treats a transport it cannot run (no
 // target for it, or an HTTP/2 transport against a target that does not claim h2): every check of
 // it is skipped with the reason, never failed, and the other transports run as before.
+//
+// @test quick
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Check } from '../../harness/conformance/check.ts';

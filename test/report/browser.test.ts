@@ -2,6 +2,8 @@
 // the charts render, the filters work, links lead to the evidence, the page makes no request at
 // all, and hostile target text stays text. Screenshots are saved under reports/ (git-ignored) as
 // test artifacts.
+//
+// @test weight 5
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,7 @@
 // Reading reports back (one clear line for every bad file) and comparing runs (baseline changes,
 // gates).
+//
+// @test quick
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,8 @@
 // Rendering without a browser: the HTML is one self-contained file that escapes what the target
 // said; the markdown summary escapes it too; the timeline data says what the journal and the wire
 // said; JUnit output passes the JUnit schema (junit-schema.ts: xmllint as WebAssembly).
+//
+// @test quick
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compare } from '../../harness/report/baseline.ts';

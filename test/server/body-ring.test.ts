@@ -3,6 +3,8 @@
 // what it is given synchronously), and whole responses over plain and TLS sockets whose ring
 // space is reused after commits, withdrawals and growth, and that fall back to pieces of their own
 // when the window outgrows the ring.
+//
+// @test weight 24
 import net from 'node:net';
 import tls from 'node:tls';
 import { test } from 'uvu';

@@ -1,6 +1,8 @@
 // The injected faults of the reference server (server-under-test/faults.ts): for each one, a small
 // probe script run against a server with that fault and against a correct one, showing that the
 // journal or the wire differs exactly where the fault says. Plus the faulty-server fixture.
+//
+// @test weight 28
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';

@@ -1,5 +1,7 @@
 // The server's response field encoder (server-under-test/h2/hpack.ts) against an independent
 // decoder (hpack.js's decompressor, the one the client simulator uses).
+//
+// @test quick
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { HeaderDecoder } from '../../harness/clients/h2/hpack.ts';

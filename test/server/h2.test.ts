@@ -3,6 +3,8 @@
 // stream-level cancellation, stream limits and response endings. The client is the harness's
 // frame-level simulator, which keeps flow control in the test's hands and records every RFC 9113
 // breach as a violation; node:http2 checks interoperability with a common client.
+//
+// @test weight 24
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import http2 from 'node:http2';

@@ -2,6 +2,8 @@
 // and over TLS. Every h2spec test must pass except the few listed in KNOWN with their reason; a
 // new failure, or a known one that starts passing, fails this test (keep the list true).
 // h2spec is built by scripts/install-h2spec.sh (CI runs it through scripts/ci-extra.sh).
+//
+// @test weight 17
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

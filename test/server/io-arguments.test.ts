@@ -1,5 +1,7 @@
 // Bad arguments to the handler API raise a clear IoError before anything is sent, instead of
 // failing deep inside (a fractional send window once reached a RangeError in the body transport).
+//
+// @test quick
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request } from 'undici';

@@ -1,6 +1,8 @@
 // Probe limits the server enforces on itself: a run that exceeds max_run_seconds is cancelled,
 // journals why, and its response really ends (the connection of a stalled client is closed and no
 // request is left active), instead of hanging on until the client goes.
+//
+// @test weight 21
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connect } from 'node:net';

@@ -2,6 +2,8 @@
 // raw server (which does not): exact window accounting for stalled streams and connections,
 // grants by hand, the connection window following its streams, throttled and batched grants,
 // and H2-01 excess recorded as evidence.
+//
+// @test weight 5
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createReading, createStalled, createThrottled } from '../../../harness/clients/behaviours/index.ts';

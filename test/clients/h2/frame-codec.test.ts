@@ -1,6 +1,8 @@
 // The frame codec: every frame type round-trips (split at every byte), field blocks are joined
 // across CONTINUATION, and each RFC 9113 frame-layer breach is a violation with the error the
 // RFC names, never an exception (random bytes included).
+//
+// @test quick
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ErrorCode, Flag, FrameType, SettingId } from '../../../harness/clients/h2/constants.ts';

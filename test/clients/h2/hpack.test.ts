@@ -1,5 +1,7 @@
 // HPACK through hpack.js: our encoder's blocks decode, a peer's dynamic table is followed
 // across blocks, and bad blocks are failures (COMPRESSION_ERROR material), never exceptions.
+//
+// @test quick
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import hpack from 'hpack.js';

@@ -1,6 +1,8 @@
 // Malformed frames from a raw server over a real connection are evidence, not crashes: each is a
 // violation on the timeline, answered as RFC 9113 says (GOAWAY with the named error, then the
 // connection closes; or RST_STREAM on that stream alone while its siblings go on).
+//
+// @test weight 5
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { H2Connection } from '../../../harness/clients/h2/connection.ts';

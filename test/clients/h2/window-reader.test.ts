@@ -1,5 +1,7 @@
 // The HTTP/1.1 reading behaviours, unchanged, over an HTTP/2 window: consumption (what becomes
 // WINDOW_UPDATE grants) follows each behaviour; and the window ledger behind H2-01.
+//
+// @test quick
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {

@@ -1,6 +1,8 @@
 // The write loop (OutFramer) at its own level, against a fake socket: control frames go out
 // ahead of queued HEADERS and DATA, in the same turn and after the socket was full; a body
 // blocked by flow control holds back only its own stream; cancelling drops what is queued.
+//
+// @test quick
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type BodySource, type ByteSink, type OutItem, OutFramer } from '../../../harness/clients/h2/out-framer.ts';
