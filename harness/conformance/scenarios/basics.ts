@@ -23,7 +23,7 @@ export function bigWrite(ctx: CheckContext): Promise<ScenarioRun> {
   return runProbe(ctx, {
     scenario: 'big-write',
     behaviour: createReading(),
-    scripts: [script([header(), { op: 'write', bytes: 4 * MiB, timeout: 20 }, { op: 'wait', pos: 0, timeout: 20 }, { op: 'stats' }, { op: 'close' }],
+    scripts: [script([header(), { op: 'write', bytes: 4 * MiB, timeout: 10 }, { op: 'wait', pos: 0, timeout: 10 }, { op: 'stats' }, { op: 'close' }],
       { io: { send_window: 65536 } })],
   });
 }
@@ -33,7 +33,7 @@ export function tinyWindow(ctx: CheckContext): Promise<ScenarioRun> {
   return runProbe(ctx, {
     scenario: 'tiny-window',
     behaviour: createReading(),
-    scripts: [script([header(), { op: 'write', bytes: MiB, timeout: 30 }, { op: 'wait', pos: 0, timeout: 30 }, { op: 'stats' }, { op: 'close' }],
+    scripts: [script([header(), { op: 'write', bytes: MiB, timeout: 10 }, { op: 'wait', pos: 0, timeout: 10 }, { op: 'stats' }, { op: 'close' }],
       { io: { send_window: 1024 } })],
   });
 }
@@ -53,7 +53,7 @@ export function statsExample(ctx: CheckContext): Promise<ScenarioRun> {
     scripts: [script([
       { op: 'stats' }, header(), { op: 'stats' }, { op: 'write', bytes: 3 }, { op: 'wait', pos: 0, timeout: 10 },
       { op: 'stats' }, { op: 'sleep', seconds: 0.3 }, fill(ctx), { op: 'write', bytes: 5 }, { op: 'stats' },
-      { op: 'wait', pos: 0, timeout: 20 }, { op: 'stats' }, { op: 'close' },
+      { op: 'wait', pos: 0, timeout: 10 }, { op: 'stats' }, { op: 'close' },
     ], { sample_stats_ms: 5 })],
     async drive(live) {
       // Stall as soon as 'abc' has arrived (the server sleeps 300 ms before filling).

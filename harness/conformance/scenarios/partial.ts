@@ -19,8 +19,8 @@ export function partialWrites(ctx: CheckContext): Promise<ScenarioRun> {
     scripts: [script([
       header(), fill(ctx), { op: 'write', bytes: 100_000, timeout: 0.3 }, { op: 'write', bytes: 30_000, timeout: 5 },
       { op: 'write', bytes: 50_000, timeout: 0.3 },
-      { op: 'wait', pos: 0, timeout: 20 }, { op: 'write', bytes: 200_000, timeout: 5 }, { op: 'write', bytes: 300_000, timeout: 5 },
-      { op: 'wait', pos: 0, timeout: 20 }, { op: 'stats' }, { op: 'close' },
+      { op: 'wait', pos: 0, timeout: 8 }, { op: 'write', bytes: 200_000, timeout: 5 }, { op: 'write', bytes: 300_000, timeout: 5 },
+      { op: 'wait', pos: 0, timeout: 8 }, { op: 'stats' }, { op: 'close' },
     ], { io: { send_window: PARTIAL.window }, sample_stats_ms: 5 })],
     async drive(live) {
       await live.untilEntries(0, 5);

@@ -19,7 +19,7 @@ function waitScenario(ctx: CheckContext, name: string, waitOp: { pos: number; re
     behaviour: createStalled(),
     scripts: [script([
       header(), fill(ctx), { op: 'write', bytes: WAIT.pending, timeout: 5 },
-      { op: 'wait', ...waitOp, timeout: 20 }, { op: 'stats' }, { op: 'wait', pos: 0, timeout: 20 }, { op: 'stats' }, { op: 'close' },
+      { op: 'wait', ...waitOp, timeout: 8 }, { op: 'stats' }, { op: 'wait', pos: 0, timeout: 8 }, { op: 'stats' }, { op: 'close' },
     ], { sample_stats_ms: 5 })],
     async drive(live) {
       await live.untilEntries(0, 3);
