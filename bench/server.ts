@@ -100,14 +100,14 @@ async function main(): Promise<number> {
     process.stderr.write(`bench:server: ${usage.join('; ')}\n`);
     return 1;
   }
-  const gen = only.has('hello') ? await loadGenerator() : null;
+  const gen = only.has('hello') ? await loadGenerator(log) : null;
   if (only.has('hello') && !gen) {
     log(WRK_INSTALL_HINT);
     return 2;
   }
   let h2load: H2loadTool | null = null;
   if (wantH2) {
-    const found = findH2load(log);
+    const found = await findH2load(log);
     if ('reason' in found) {
       log(found.reason);
       return 2;

@@ -1,54 +1,24 @@
 // h2load (Debian package `nghttp2-client`), the HTTP/2 load generator of `npm run bench:server`:
-// found on PATH, or installed with apt-get when missing (as root, the way scripts/ci-extra.sh
-// installs its packages); run as its own process; its text output parsed by parseH2load().
+// found or installed through the tools registry (harness/tools: apt-get as root when missing); run
+// as its own process; its text output parsed by parseH2load().
 import { spawnSync } from 'node:child_process';
+import { TOOLS } from '../../harness/tools/catalogue.ts';
+import { ensureTools } from '../../harness/tools/install.ts';
 import { run } from './children.ts';
-
-export const H2LOAD_PACKAGE = 'nghttp2-client';
 
 export interface H2loadTool {
   path: string;
   version: string;
 }
 
-function probe(): H2loadTool | null {
-  const r = spawnSync('h2load', ['--version'], { encoding: 'utf8', timeout: 10_000 });
-  if (r.error || r.status !== 0) return null;
-  const v = /h2load\s+nghttp2\/(\S+)/.exec(r.stdout) ?? /(\d+\.\d+\.\d+)/.exec(r.stdout);
-  const which = spawnSync('sh', ['-c', 'command -v h2load'], { encoding: 'utf8' });
-  return { path: which.stdout.trim() || 'h2load', version: v ? v[1]! : r.stdout.trim() };
-}
-
-const lastLine = (s: string): string => s.trim().split('\n').filter(Boolean).pop()?.trim() ?? '';
-
-/**
- * h2load, installing `nghttp2-client` with apt-get when it is missing and we may (root, apt-get
- * present). Returns the tool, or a one-line reason why there is none.
- */
-export function findH2load(log: (s: string) => void): { tool: H2loadTool } | { reason: string } {
-  const found = probe();
-  if (found) return { tool: found };
-  const hint = `install it with \`apt-get install -y ${H2LOAD_PACKAGE}\` (Debian/Ubuntu)`;
-  if (process.platform !== 'linux' || spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status !== 0) {
-    return { reason: `h2load not found and apt-get is not available: ${hint}` };
-  }
-  if (process.getuid?.() !== 0) return { reason: `h2load not found and not root, so cannot apt-get install ${H2LOAD_PACKAGE}: ${hint}` };
-  log(`h2load not found: installing Debian package ${H2LOAD_PACKAGE} with apt-get (as scripts/ci-extra.sh does) ...`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = (): ReturnType<typeof spawnSync> =>
-    spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', H2LOAD_PACKAGE], { encoding: 'utf8', env, timeout: 5 * 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
-  let r = install();
-  if (r.status !== 0) {
-    // Stale or missing package lists: update once and retry, as ci-extra.sh does up front.
-    const u = spawnSync('apt-get', ['update', '-q'], { encoding: 'utf8', env, timeout: 5 * 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
-    if (u.status !== 0) return { reason: `h2load not found and \`apt-get update\` failed (${lastLine(String(u.stderr)) || `exit ${u.status}`}): ${hint}` };
-    r = install();
-  }
-  if (r.status !== 0) return { reason: `h2load not found and \`apt-get install ${H2LOAD_PACKAGE}\` failed (${lastLine(String(r.stderr)) || `exit ${r.status}`})` };
-  const after = probe();
-  if (!after) return { reason: `apt-get installed ${H2LOAD_PACKAGE} but h2load is still not found on PATH` };
-  log(`installed h2load ${after.version} (${after.path})`);
-  return { tool: after };
+/** h2load, installed when missing and we may (root, apt-get). The tool, or a one-line reason why there is none. */
+export async function findH2load(log: (s: string) => void): Promise<{ tool: H2loadTool } | { reason: string }> {
+  const r = await ensureTools([TOOLS.h2load], log);
+  if (r.missing.length > 0) return { reason: `h2load not found: ${r.missing[0]!.why}` };
+  const path = TOOLS.h2load.locate()!;
+  const out = spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  const v = /h2load\s+nghttp2\/(\S+)/.exec(out.stdout ?? '') ?? /(\d+\.\d+\.\d+)/.exec(out.stdout ?? '');
+  return { tool: { path, version: v ? v[1]! : String(out.stdout).trim() } };
 }
 
 /** What one h2load run printed, parsed. */
@@ -129,9 +99,11 @@ export function h2loadProblem(r: H2loadResult, expectProtocol = 'h2c'): string |
   return null;
 }
 
+const lastLine = (s: string): string => s.trim().split('\n').filter(Boolean).pop()?.trim() ?? '';
+
 /** Runs h2load with `args` (the URL last), bounded by `timeoutMs`; parsed, or throws one line. */
 export async function runH2load(args: string[], timeoutMs: number): Promise<H2loadResult & { args: string[] }> {
-  const r = await run('h2load', args, timeoutMs);
+  const r = await run(TOOLS.h2load.locate() ?? 'h2load', args, timeoutMs);
   let parsed: H2loadResult;
   try {
     parsed = parseH2load(r.stdout);

@@ -1,10 +1,12 @@
-// The HTTP load generator: wrk (Debian package `wrk`), run as its own process. Without wrk, and
-// only if autocannon happens to be installed as an npm dependency, autocannon (in the bench
-// process, which is never the server's process).
-import { spawnSync } from 'node:child_process';
+// The HTTP load generator: wrk (Debian package `wrk`, installed through the tools registry when
+// missing and we may), run as its own process. Without wrk, and only if autocannon happens to be
+// installed as an npm dependency, autocannon (in the bench process, which is never the server's).
+import { TOOLS } from '../../harness/tools/catalogue.ts';
+import { ensureTools } from '../../harness/tools/install.ts';
+import { manualInstall } from '../../harness/tools/tool.ts';
 import { run } from './children.ts';
 
-export const WRK_INSTALL_HINT = 'wrk not found: install it with `apt-get install -y wrk` (Debian/Ubuntu) or `bash scripts/install-wrk.sh`';
+export const WRK_INSTALL_HINT = `wrk not found and not installable here: ${manualInstall(TOOLS.wrk)}`;
 
 export interface WrkResult {
   rps: number;
@@ -15,14 +17,15 @@ export interface WrkResult {
   errors: number;
 }
 
-export function haveWrk(): boolean {
-  return spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined;
+/** wrk is here, or was just installed. */
+export async function haveWrk(log: (s: string) => void = () => {}): Promise<boolean> {
+  return (await ensureTools([TOOLS.wrk], log)).missing.length === 0;
 }
 
 /** `wrk -t threads -c connections -d seconds url`, parsed. */
 export async function runWrk(url: string, seconds: number, connections: number, threads = 1): Promise<WrkResult> {
   const args = [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--timeout', '5s', url];
-  const r = await run('wrk', args, (seconds + 30) * 1000);
+  const r = await run(TOOLS.wrk.locate() ?? 'wrk', args, (seconds + 30) * 1000);
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout);
   const total = /(\d+) requests in ([\d.]+)(m?s|m)/.exec(r.stdout);
   if (r.code !== 0 || !rps || !total) throw new Error(`wrk failed (exit ${r.code}): ${r.stdout}${r.stderr}`);
@@ -41,8 +44,8 @@ export interface LoadGenerator {
 }
 
 /** wrk if present, else an already-installed autocannon, else null. */
-export async function loadGenerator(): Promise<LoadGenerator | null> {
-  if (haveWrk()) return { name: 'wrk', run: (url, s, c) => runWrk(url, s, c) };
+export async function loadGenerator(log: (s: string) => void = () => {}): Promise<LoadGenerator | null> {
+  if (await haveWrk(log)) return { name: 'wrk', run: (url, s, c) => runWrk(url, s, c) };
   const name = 'autocannon';
   let ac: ((o: object) => Promise<AutocannonResult>) | null = null;
   try {

@@ -9,6 +9,8 @@ export const TOOLS = {
   // prints "2.0.0" whatever it is (release builds set it by ldflags).
   h2spec: goTool('h2spec', 'github.com/summerwind/h2spec/cmd/h2spec', 'v2.2.1+incompatible',
     "HTTP/2 protocol conformance of the reference server (test/server/h2spec.test.ts)"),
+  wrk: aptTool('wrk', 'wrk', 'HTTP/1.1 load generator of npm run bench:server'),
+  h2load: aptTool('h2load', 'nghttp2-client', 'HTTP/2 load generator of npm run bench:server'),
 } as const satisfies Record<string, Tool>;
 
 export type ToolName = keyof typeof TOOLS;

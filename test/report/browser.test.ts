@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { TOOLS } from '../../harness/tools/catalogue.ts';
 import { renderHtml } from '../../harness/report/html/index.ts';
 import { faultyRun, hostileRun } from './fixtures.ts';
 
@@ -22,7 +23,7 @@ declare const window: { __pwned?: number };
 declare const location: { hash: string };
 declare function getComputedStyle(el: unknown): { backgroundColor: string };
 
-const CHROMIUM = process.env.DAWDLE_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM = TOOLS.chromium.locate() ?? '/usr/bin/chromium';
 const ARTIFACTS = new URL('../../reports/', import.meta.url).pathname;
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
@@ -70,7 +71,7 @@ async function pixelsOf(page: Page, selector: string, rgb: [number, number, numb
 const visibleSections = (page: Page) => page.locator('section.check:not([hidden])').count();
 
 test.before(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (scripts/ci-extra.sh does)`);
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (the test setup does: node --import tsx scripts/test-setup.ts)`);
   ctx = await chromium.launchPersistentContext(join(dir, 'profile'), {
     executablePath: CHROMIUM, headless: true, args: FLAGS, timeout: 120_000,
     viewport: { width: 1280, height: 1000 }, deviceScaleFactor: 1,

@@ -1,7 +1,7 @@
 // The reference server's HTTP/2 against h2spec (RFC 7540/9113 and HPACK conformance), over h2c
 // and over TLS. Every h2spec test must pass except the few listed in KNOWN with their reason; a
 // new failure, or a known one that starts passing, fails this test (keep the list true).
-// h2spec is built by scripts/install-h2spec.sh (CI runs it through scripts/ci-extra.sh).
+// h2spec is built into .tools/ by the test setup (scripts/test-setup.ts, harness/tools/catalogue.ts).
 //
 // @test weight 17
 import { execFile } from 'node:child_process';
@@ -13,8 +13,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startServer, type RunningServer } from '../../server-under-test/server.ts';
 import { demoSites } from '../../server-under-test/demo-sites.ts';
+import { TOOLS } from '../../harness/tools/catalogue.ts';
 
-const H2SPEC = fileURLToPath(new URL('../../.tools/h2spec', import.meta.url));
+const H2SPEC = TOOLS.h2spec.locate() ?? fileURLToPath(new URL('../../.tools/h2spec', import.meta.url));
 
 /** h2spec tests this server fails on purpose or by a library's limit, and why. */
 const KNOWN: Record<string, { transports: Array<'h2c' | 'h2'>; why: string }> = {
@@ -68,8 +69,8 @@ function parseJunit(xml: string): { ran: string[]; failed: string[] } {
   return { ran, failed };
 }
 
-test('h2spec is installed (scripts/install-h2spec.sh)', () => {
-  assert.ok(existsSync(H2SPEC), `no ${H2SPEC}: run scripts/install-h2spec.sh`);
+test('h2spec is installed (the test setup builds it)', () => {
+  assert.ok(existsSync(H2SPEC), `no ${H2SPEC}: run node --import tsx scripts/test-setup.ts`);
 });
 
 for (const transport of ['h2c', 'h2'] as const) {
