@@ -394,7 +394,7 @@ export class H2Connection implements Carrier {
       if (f.streamError) throw f.streamError;
       // Trailers: only after the body, and they end the request.
       if (existing.remoteDone || !(f.flags & F.END_STREAM)) throw new H2Error(E.PROTOCOL_ERROR, existing.remoteDone ? 0 : id, 'HEADERS in the middle of a request');
-      this.#requestComplete(existing);
+      this.#endOfRequest(existing);
       return;
     }
     if (id % 2 === 0 || id <= this.#lastStream) throw new H2Error(E.PROTOCOL_ERROR, 0, `HEADERS opening stream ${id} (not a new odd id)`);
@@ -427,10 +427,7 @@ export class H2Connection implements Carrier {
       s.declaredLength = Number(v);
     }
     this.#armTimer();
-    if (f.flags & F.END_STREAM) {
-      if (s.declaredLength > 0) throw new H2Error(E.PROTOCOL_ERROR, id, 'request body shorter than its content-length');
-      this.#requestComplete(s);
-    }
+    if (f.flags & F.END_STREAM) this.#endOfRequest(s);
   }
 
   /** Pseudo-headers and fields of a request (RFC 9113 8.3.1), or why it is malformed. */
@@ -490,11 +487,19 @@ export class H2Connection implements Carrier {
       if (s.bodyBytes > s.declaredLength && s.declaredLength >= 0) throw new H2Error(E.PROTOCOL_ERROR, id, 'request body longer than its content-length');
       if (f.payload.length > 0) s.body.push(Buffer.from(f.payload));
     }
-    if (f.flags & F.END_STREAM) {
-      if (s.ex === null && s.declaredLength >= 0 && s.bodyBytes !== s.declaredLength) throw new H2Error(E.PROTOCOL_ERROR, id, 'request body shorter than its content-length');
-      this.#requestComplete(s);
-    }
+    if (f.flags & F.END_STREAM) this.#endOfRequest(s);
     else if (f.flowBytes > 0) this.#control.push(windowUpdate(id, f.flowBytes));
+  }
+
+  /**
+   * END_STREAM from the client, on HEADERS, DATA or trailers alike: the body must add up to the
+   * declared content-length (RFC 9113 8.1.1), else the request is malformed (a stream error).
+   */
+  #endOfRequest(s: Stream): void {
+    if (s.ex === null && s.declaredLength >= 0 && s.bodyBytes !== s.declaredLength) {
+      throw new H2Error(E.PROTOCOL_ERROR, s.id, `request body of ${s.bodyBytes} bytes, content-length ${s.declaredLength}`);
+    }
+    this.#requestComplete(s);
   }
 
   #requestComplete(s: Stream): void {

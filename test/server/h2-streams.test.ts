@@ -89,4 +89,23 @@ test('a HEADERS that depends on itself is reset, and its field block still feeds
   c.close();
 });
 
+// ---- 2. trailers do not bypass content-length ----
+
+test('a request ending with trailers is checked against its content-length like one ending with DATA', async () => {
+  const c = await RawH2.open(port);
+  // Declared 10, sent 3, then trailers with END_STREAM: malformed (RFC 9113 8.1.1).
+  c.send(c.headers(1, c.request('/echo', [['content-length', '10']], 'POST'), false), dataFrame(1, Buffer.from('abc')),
+    c.headers(1, c.block([['x-trailer', '1']]), true));
+  assert.is(await c.reset(1), ErrorCode.PROTOCOL_ERROR);
+  assert.not.ok(c.frames.some((f) => f.type === FrameType.HEADERS && f.stream === 1), `no response on stream 1: ${c.describe()}`);
+  // Declared 3, sent 3, trailers: a good request, served.
+  c.send(c.headers(3, c.request('/echo', [['content-length', '3']], 'POST'), false), dataFrame(3, Buffer.from('abc')),
+    c.headers(3, c.block([['x-trailer', '1']]), true));
+  const r = await c.response(3);
+  assert.is(r.status, '200');
+  assert.is((JSON.parse(r.body.toString()) as { bodyLength: number }).bodyLength, 3);
+  assert.is(c.goaway, undefined, c.describe());
+  c.close();
+});
+
 test.run();
