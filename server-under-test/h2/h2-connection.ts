@@ -419,24 +419,24 @@ export class H2Connection implements Carrier {
     const req = this.#requestFrom(fields);
     // A malformed request is a stream error (RFC 9113 8.1.1).
     if (typeof req === 'string') throw new H2Error(E.PROTOCOL_ERROR, id, req);
-    s.req = req;
-    const cl = req.headers.indexOf('content-length');
-    if (cl >= 0 && cl % 2 === 0) {
-      const v = req.headers[cl + 1]!;
-      if (!/^\d{1,15}$/.test(v)) throw new H2Error(E.PROTOCOL_ERROR, id, 'malformed content-length');
-      s.declaredLength = Number(v);
-    }
+    s.req = { method: req.method, target: req.target, headers: req.headers };
+    s.declaredLength = req.contentLength;
     this.#armTimer();
     if (f.flags & F.END_STREAM) this.#endOfRequest(s);
   }
 
-  /** Pseudo-headers and fields of a request (RFC 9113 8.3.1), or why it is malformed. */
-  #requestFrom(fields: string[]): { method: string; target: string; headers: string[] } | string {
+  /**
+   * Pseudo-headers and fields of a request (RFC 9113 8.3.1) and its content-length (-1: none), or
+   * why it is malformed. Fields are looked up by name only, never by position in the flat list.
+   */
+  #requestFrom(fields: string[]): { method: string; target: string; headers: string[]; contentLength: number } | string {
     let method = '';
     let path = '';
     let scheme = '';
     let authority = '';
     let regular = false;
+    let hasHost = false;
+    let contentLength = -1;
     let size = 0;
     const headers: string[] = [];
     for (let i = 0; i < fields.length; i += 2) {
@@ -456,14 +456,21 @@ export class H2Connection implements Carrier {
       if (name !== name.toLowerCase()) return `upper-case field name ${name}`;
       if (CONNECTION_SPECIFIC.has(name)) return `connection-specific field ${name}`;
       if (name === 'te' && value !== 'trailers') return 'te other than "trailers"';
+      if (name === 'content-length') {
+        // Repeated, it must say the same each time (8.1.1: the DATA must add up to it).
+        if (!/^\d{1,15}$/.test(value)) return 'malformed content-length';
+        if (contentLength >= 0 && Number(value) !== contentLength) return 'content-length fields disagree';
+        contentLength = Number(value);
+      }
+      if (name === 'host') hasHost = true;
       headers.push(name, value);
     }
     if (size > this.limits.maxHeadBytes) return 'field section over the limit';
     if (headers.length / 2 > this.limits.maxHeaders) return 'too many fields';
     if (method === '' || method === 'CONNECT') return method === '' ? 'no :method' : 'CONNECT is not served';
     if (scheme === '' || path === '') return 'no :scheme or :path';
-    if (authority !== '' && !headers.includes('host')) headers.unshift('host', authority);
-    return { method, target: path, headers };
+    if (authority !== '' && !hasHost) headers.unshift('host', authority);
+    return { method, target: path, headers, contentLength };
   }
 
   #onDataFrame(f: InFrame): void {

@@ -108,4 +108,34 @@ test('a request ending with trailers is checked against its content-length like 
   c.close();
 });
 
+// ---- 3. header lookups match names, never values ----
+
+test('a field VALUE "content-length" does not hide the real content-length', async () => {
+  const c = await RawH2.open(port);
+  // Declares 5 bytes, sends none: malformed, whatever field comes before the declaration.
+  c.send(c.headers(1, c.request('/echo', [['x-foo', 'content-length'], ['content-length', '5']], 'POST'), true));
+  assert.is(await c.reset(1), ErrorCode.PROTOCOL_ERROR);
+  c.close();
+});
+
+test('two content-length fields that differ make the request malformed', async () => {
+  const c = await RawH2.open(port);
+  c.send(c.headers(1, c.request('/echo', [['content-length', '0'], ['content-length', '5']], 'POST'), true));
+  assert.is(await c.reset(1), ErrorCode.PROTOCOL_ERROR);
+  // Repeated with one value: the same declaration, fine.
+  c.send(c.headers(3, c.request('/echo', [['content-length', '2'], ['content-length', '2']], 'POST'), false), dataFrame(3, Buffer.from('ab'), { endStream: true }));
+  assert.is((await c.response(3)).status, '200');
+  c.close();
+});
+
+test('a field VALUE "host" does not stand in for the Host that :authority supplies', async () => {
+  const c = await RawH2.open(port);
+  c.send(c.headers(1, c.block([[':method', 'GET'], [':scheme', 'http'], [':path', '/echo'], [':authority', 'a.example'], ['x-foo', 'host']]), true));
+  const r = await c.response(1);
+  const echo = JSON.parse(r.body.toString()) as { headers: Record<string, string> };
+  assert.is(echo.headers.host, 'a.example');
+  assert.is(echo.headers['x-foo'], 'host');
+  c.close();
+});
+
 test.run();
