@@ -92,6 +92,8 @@ export class H2Connection implements Carrier {
   #rr = 0;
   /** Streams we reset lately (RST_STREAM sent), oldest first. */
   readonly #resetByUs = new Set<number>();
+  /** Streams the client reset lately (RST_STREAM received), oldest first. */
+  readonly #resetByPeer = new Set<number>();
 
   constructor(
     readonly socket: Socket,
@@ -371,6 +373,7 @@ export class H2Connection implements Carrier {
 
   #onReset(id: number): void {
     if (id > this.#lastStream) throw new H2Error(E.PROTOCOL_ERROR, 0, `RST_STREAM on idle stream ${id}`);
+    if (!this.#resetByUs.has(id)) remember(this.#resetByPeer, id);
     const s = this.#streams.get(id);
     if (s === undefined) return;
     if (this.faults.has('h2-rst-cancels-connection')) {
@@ -389,11 +392,18 @@ export class H2Connection implements Carrier {
     // A stream we reset is closed: what the client still had in flight for it (trailers, say) is
     // ignored (RFC 9113 5.1), its block decoded above all the same.
     if (this.#resetByUs.has(id)) return;
+    // Any frame but PRIORITY after the client's RST_STREAM is a stream error (5.1, "closed").
+    if (this.#resetByPeer.has(id)) throw new H2Error(E.STREAM_CLOSED, id, 'HEADERS on a stream the client reset');
     const existing = this.#streams.get(id);
     if (existing !== undefined) {
+      // After the client's END_STREAM: half-closed (remote), a stream error (5.1).
+      if (existing.remoteDone) throw new H2Error(E.STREAM_CLOSED, id, 'HEADERS after END_STREAM');
       if (f.streamError) throw f.streamError;
-      // Trailers: only after the body, and they end the request.
-      if (existing.remoteDone || !(f.flags & F.END_STREAM)) throw new H2Error(E.PROTOCOL_ERROR, existing.remoteDone ? 0 : id, 'HEADERS in the middle of a request');
+      // Trailers: only after the body, they end the request (8.1), and carry no pseudo-header
+      // or connection-specific field (8.1, 8.2.2); else the request is malformed (8.1.1).
+      if (!(f.flags & F.END_STREAM)) throw new H2Error(E.PROTOCOL_ERROR, id, 'HEADERS in the middle of a request');
+      const bad = trailersProblem(fields);
+      if (bad !== null) throw new H2Error(E.PROTOCOL_ERROR, id, bad);
       this.#endOfRequest(existing);
       return;
     }
@@ -549,9 +559,7 @@ export class H2Connection implements Carrier {
    */
   #reset(id: number, code: number, out: Uint8Array[] = this.#control): void {
     out.push(rstStream(id, code));
-    if (id > this.#lastStream) return;
-    this.#resetByUs.add(id);
-    if (this.#resetByUs.size > RESET_MEMORY) this.#resetByUs.delete(this.#resetByUs.values().next().value!);
+    if (id <= this.#lastStream) remember(this.#resetByUs, id);
   }
 
   #streamError(id: number, code: number): void {
@@ -638,6 +646,23 @@ export class H2Connection implements Carrier {
     this.#writer.releaseHeld();
     this.host.connectionGone(this);
   }
+}
+
+/** Adds `id` to a set of recently reset streams that keeps the last RESET_MEMORY. */
+function remember(set: Set<number>, id: number): void {
+  set.add(id);
+  if (set.size > RESET_MEMORY) set.delete(set.values().next().value!);
+}
+
+/** Why a trailer section is malformed (RFC 9113 8.1, 8.2.1, 8.2.2), or null. */
+function trailersProblem(fields: string[]): string | null {
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i]!;
+    if (name.startsWith(':')) return `pseudo-header ${name} in trailers`;
+    if (name !== name.toLowerCase()) return `upper-case field name ${name} in trailers`;
+    if (CONNECTION_SPECIFIC.has(name)) return `connection-specific field ${name} in trailers`;
+  }
+  return null;
 }
 
 /** Moves `n` bytes from the front of `from` into `parts` (splitting the last piece if needed). */

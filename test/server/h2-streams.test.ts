@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startServer, type RunningServer } from '../../server-under-test/server.ts';
-import { dataFrame } from '../../harness/clients/h2/index.ts';
+import { dataFrame, rstStreamFrame } from '../../harness/clients/h2/index.ts';
 import { ErrorCode, Flag, FrameType, RawH2, indexed, indexedLiteral, rawFrame } from './raw-h2.ts';
 
 let s: RunningServer;
@@ -137,5 +137,60 @@ test('a field VALUE "host" does not stand in for the Host that :authority suppli
   assert.is(echo.headers['x-foo'], 'host');
   c.close();
 });
+
+// ---- 4. stream errors are RST_STREAM on that stream; the siblings go on ----
+
+const SIBLING_CASES: Array<{ name: string; code: number; misbehave: (c: RawH2) => void }> = [
+  {
+    name: 'malformed request headers (upper-case name)',
+    code: ErrorCode.PROTOCOL_ERROR,
+    misbehave: (c) => c.send(c.headers(3, c.request('/echo', [['X-Upper', '1']]), true)),
+  },
+  {
+    name: 'a pseudo-header after a regular field',
+    code: ErrorCode.PROTOCOL_ERROR,
+    misbehave: (c) => c.send(c.headers(3, c.block([[':method', 'GET'], [':scheme', 'http'], ['x-a', '1'], [':path', '/echo']]), true)),
+  },
+  {
+    name: 'a pseudo-header in trailers',
+    code: ErrorCode.PROTOCOL_ERROR,
+    misbehave: (c) => c.send(c.headers(3, c.request('/echo', [], 'POST'), false), c.headers(3, c.block([[':method', 'POST']]), true)),
+  },
+  {
+    name: 'a content-length mismatch',
+    code: ErrorCode.PROTOCOL_ERROR,
+    misbehave: (c) => c.send(c.headers(3, c.request('/echo', [['content-length', '4']], 'POST'), false), dataFrame(3, Buffer.from('ab'), { endStream: true })),
+  },
+  {
+    name: 'DATA on a half-closed (remote) stream',
+    code: ErrorCode.STREAM_CLOSED,
+    misbehave: (c) => c.send(c.headers(3, c.request('/slow'), true), dataFrame(3, Buffer.from('late'))),
+  },
+  {
+    name: 'HEADERS on a half-closed (remote) stream',
+    code: ErrorCode.STREAM_CLOSED,
+    misbehave: (c) => c.send(c.headers(3, c.request('/slow'), true), c.headers(3, c.block([['x-late', '1']]), true)),
+  },
+  {
+    name: 'HEADERS on a stream the client reset',
+    code: ErrorCode.STREAM_CLOSED,
+    misbehave: (c) => c.send(c.headers(3, c.request('/slow'), true), rstStreamFrame(3, ErrorCode.CANCEL), c.headers(3, c.block([['x-late', '1']]), true)),
+  },
+];
+
+for (const k of SIBLING_CASES) {
+  test(`stream error, sibling survives: ${k.name} -> RST_STREAM(${Object.entries(ErrorCode).find(([, v]) => v === k.code)![0]})`, async () => {
+    const c = await RawH2.open(port);
+    c.send(c.headers(1, c.request('/slow'), true));
+    await c.waitFor((f) => f.type === FrameType.HEADERS && f.stream === 1, 'the head of stream 1');
+    k.misbehave(c);
+    assert.is(await c.reset(3), k.code, c.describe());
+    const r = await c.response(1);
+    assert.is(r.status, '200');
+    assert.is(r.body.toString(), 'done');
+    assert.is(c.goaway, undefined, c.describe());
+    c.close();
+  });
+}
 
 test.run();
