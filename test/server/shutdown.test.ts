@@ -86,4 +86,27 @@ test('a connection sniffed when shutdown starts is not served, even if its reque
   sock.destroy();
 });
 
+test('an HTTP/1.1 connection holding part of a request is ended when shutdown starts (the request is never read)', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  const s = await startServer({
+    listen: [{ host: '127.0.0.1', port: 0 }], shutdown_grace: 30,
+    sites: [{ path: '/held', handler: async () => { await gate; return { status: 200, body: 'late\n' }; } }],
+  });
+  const port = s.addresses[0]!.port;
+  const busy = await connected(port, 'GET /held HTTP/1.1\r\nhost: x\r\n\r\n');
+  // "G" already tells HTTP/1.1 from h2c: these are HTTP/1.1 connections in the middle of a head.
+  const partial = [await connected(port, 'G'), await connected(port, 'GET /x HTTP/1.1\r\nhost')];
+  await new Promise((r) => setTimeout(r, 300));
+  const t0 = performance.now();
+  let closed = false;
+  const closing = s.close().then(() => { closed = true; });
+  const times = await Promise.all(partial.map((sock) => ended(sock, t0, 10_000)));
+  assert.ok(times.every((ms) => ms >= 0), `partial requests' connections not ended 10 s into shutdown: ${times.join(', ')}`);
+  assert.not.ok(closed);
+  release();
+  await closing;
+  for (const sock of [...partial, busy]) sock.destroy();
+});
+
 test.run();
