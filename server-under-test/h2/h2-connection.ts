@@ -14,6 +14,11 @@
 //
 // Cancellation: RST_STREAM from the client cancels that stream's handler only (CXL-06); GOAWAY
 // from the client, its FIN, or the loss of the connection cancel every stream.
+//
+// Errors: what RFC 9113 makes a stream error (a malformed request, frames after the client's
+// END_STREAM or RST_STREAM) is RST_STREAM on that stream and nothing else; frames for a stream we
+// reset are ignored, their field blocks decoded all the same (HPACK); GOAWAY is for connection
+// errors only (docs/interpretations.md, HTTP/2 point 7).
 import type { Socket } from 'node:net';
 import type { FaultSet } from '../faults.ts';
 import { NO_FAULTS } from '../faults.ts';
