@@ -45,6 +45,11 @@ export interface InFrame {
   payload: Buffer;
   /** DATA: the whole payload length, padding included: what flow control counts. */
   flowBytes: number;
+  /**
+   * HEADERS: a stream error found in the frame itself (it depends on its own stream). It is
+   * raised only after the field block has been decoded: the HPACK table must follow every block.
+   */
+  streamError?: H2Error;
 }
 
 /**
@@ -54,7 +59,7 @@ export interface InFrame {
 export class FrameReader {
   #buf: Buffer | null = null;
   /** HEADERS waiting for its CONTINUATIONs. */
-  #block: { stream: number; flags: number; parts: Buffer[]; bytes: number } | null = null;
+  #block: { stream: number; flags: number; parts: Buffer[]; bytes: number; streamError: H2Error | undefined } | null = null;
 
   constructor(private readonly maxFrame: number, private readonly maxBlock: number) {}
 
@@ -94,7 +99,7 @@ export class FrameReader {
       if (b.bytes > this.maxBlock) throw new H2Error(E.ENHANCE_YOUR_CALM, 0, `field block over ${this.maxBlock} bytes`);
       if (flags & F.END_HEADERS) {
         this.#block = null;
-        on({ type: T.HEADERS, flags: b.flags | F.END_HEADERS, stream, payload: Buffer.concat(b.parts), flowBytes: 0 });
+        on({ type: T.HEADERS, flags: b.flags | F.END_HEADERS, stream, payload: Buffer.concat(b.parts), flowBytes: 0, ...(b.streamError ? { streamError: b.streamError } : {}) });
       }
       return;
     }
@@ -107,13 +112,15 @@ export class FrameReader {
       case T.HEADERS: {
         if (stream === 0) throw new H2Error(E.PROTOCOL_ERROR, 0, 'HEADERS on stream 0');
         let p = unpad(payload, flags);
+        let streamError: H2Error | undefined;
         if (flags & F.PRIORITY) {
           if (p.length < 5) throw new H2Error(E.FRAME_SIZE_ERROR, 0, 'HEADERS too short for its priority fields');
-          if ((p.readUInt32BE(0) & 0x7fffffff) === stream) throw new H2Error(E.PROTOCOL_ERROR, stream, 'stream depends on itself');
+          // Not thrown here: the field block (and its CONTINUATIONs) must still be decoded.
+          if ((p.readUInt32BE(0) & 0x7fffffff) === stream) streamError = new H2Error(E.PROTOCOL_ERROR, stream, 'stream depends on itself');
           p = p.subarray(5);
         }
-        if (flags & F.END_HEADERS) on({ type, flags, stream, payload: p, flowBytes: 0 });
-        else this.#block = { stream, flags, parts: [Buffer.from(p)], bytes: p.length };
+        if (flags & F.END_HEADERS) on({ type, flags, stream, payload: p, flowBytes: 0, ...(streamError ? { streamError } : {}) });
+        else this.#block = { stream, flags, parts: [Buffer.from(p)], bytes: p.length, streamError };
         return;
       }
       case T.PRIORITY:

@@ -14,6 +14,11 @@
 //
 // Cancellation: RST_STREAM from the client cancels that stream's handler only (CXL-06); GOAWAY
 // from the client, its FIN, or the loss of the connection cancel every stream.
+//
+// Errors: what RFC 9113 makes a stream error (a malformed request, frames after the client's
+// END_STREAM or RST_STREAM) is RST_STREAM on that stream and nothing else; frames for a stream we
+// reset are ignored, their field blocks decoded all the same (HPACK); GOAWAY is for connection
+// errors only (docs/interpretations.md, HTTP/2 point 7).
 import type { Socket } from 'node:net';
 import type { FaultSet } from '../faults.ts';
 import { NO_FAULTS } from '../faults.ts';
@@ -43,7 +48,7 @@ export interface H2Limits {
 const RECV_WINDOW = 1 << 20;
 /** Our SETTINGS_MAX_FRAME_SIZE: what we accept. */
 const OUR_MAX_FRAME = DEFAULT_MAX_FRAME;
-/** How many streams reset by us are remembered, to ignore the DATA the client still had in flight. */
+/** How many streams reset by us are remembered, to ignore the frames (DATA, trailers) the client still had in flight. */
 const RESET_MEMORY = 256;
 /** Headers that are HTTP/1.1 connection business: never in an HTTP/2 response (RFC 9113 8.2.2). */
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
@@ -92,6 +97,8 @@ export class H2Connection implements Carrier {
   #rr = 0;
   /** Streams we reset lately (RST_STREAM sent), oldest first. */
   readonly #resetByUs = new Set<number>();
+  /** Streams the client reset lately (RST_STREAM received), oldest first. */
+  readonly #resetByPeer = new Set<number>();
 
   constructor(
     readonly socket: Socket,
@@ -261,16 +268,11 @@ export class H2Connection implements Carrier {
 
   /** The stream is over on our side: END_STREAM if not sent yet (code NO_ERROR), or RST_STREAM(code). */
   #finish(s: Stream, ex: Exchange, code: number, out: Uint8Array[]): void {
-    if (code !== E.NO_ERROR) {
-      out.push(rstStream(s.id, code));
-      this.#noteReset(s.id);
-    } else {
+    if (code !== E.NO_ERROR) this.#reset(s.id, code, out);
+    else {
       if (!s.localDone) out.push(frameHead(0, T.DATA, F.END_STREAM, s.id));
       // The response is complete but the request is not: the rest of it is not wanted (8.1).
-      if (!s.remoteDone) {
-        out.push(rstStream(s.id, E.NO_ERROR));
-        this.#noteReset(s.id);
-      }
+      if (!s.remoteDone) this.#reset(s.id, E.NO_ERROR, out);
     }
     s.localDone = true;
     ex.finished = true;
@@ -376,6 +378,7 @@ export class H2Connection implements Carrier {
 
   #onReset(id: number): void {
     if (id > this.#lastStream) throw new H2Error(E.PROTOCOL_ERROR, 0, `RST_STREAM on idle stream ${id}`);
+    if (!this.#resetByUs.has(id)) remember(this.#resetByPeer, id);
     const s = this.#streams.get(id);
     if (s === undefined) return;
     if (this.faults.has('h2-rst-cancels-connection')) {
@@ -391,23 +394,36 @@ export class H2Connection implements Carrier {
     // Decoded whatever happens next: the HPACK table must follow every block (RFC 7541 2.2).
     const fields = this.#decoder.decode(f.payload);
     const id = f.stream;
+    // A stream we reset is closed: what the client still had in flight for it (trailers, say) is
+    // ignored (RFC 9113 5.1), its block decoded above all the same.
+    if (this.#resetByUs.has(id)) return;
+    // Any frame but PRIORITY after the client's RST_STREAM is a stream error (5.1, "closed").
+    if (this.#resetByPeer.has(id)) throw new H2Error(E.STREAM_CLOSED, id, 'HEADERS on a stream the client reset');
     const existing = this.#streams.get(id);
     if (existing !== undefined) {
-      // Trailers: only after the body, and they end the request.
-      if (existing.remoteDone || !(f.flags & F.END_STREAM)) throw new H2Error(E.PROTOCOL_ERROR, existing.remoteDone ? 0 : id, 'HEADERS in the middle of a request');
-      this.#requestComplete(existing);
+      // After the client's END_STREAM: half-closed (remote), a stream error (5.1).
+      if (existing.remoteDone) throw new H2Error(E.STREAM_CLOSED, id, 'HEADERS after END_STREAM');
+      if (f.streamError) throw f.streamError;
+      // Trailers: only after the body, they end the request (8.1), and carry no pseudo-header
+      // or connection-specific field (8.1, 8.2.2); else the request is malformed (8.1.1).
+      if (!(f.flags & F.END_STREAM)) throw new H2Error(E.PROTOCOL_ERROR, id, 'HEADERS in the middle of a request');
+      const bad = trailersProblem(fields);
+      if (bad !== null) throw new H2Error(E.PROTOCOL_ERROR, id, bad);
+      this.#endOfRequest(existing);
       return;
     }
     if (id % 2 === 0 || id <= this.#lastStream) throw new H2Error(E.PROTOCOL_ERROR, 0, `HEADERS opening stream ${id} (not a new odd id)`);
     this.#lastStream = id;
+    // The stream is open now (idle -> open), and reset at once.
+    if (f.streamError) throw f.streamError;
     if (this.#goingAway) {
-      this.#control.push(rstStream(id, E.REFUSED_STREAM));
+      this.#reset(id, E.REFUSED_STREAM);
       return;
     }
     let open = 0;
     for (const s of this.#streams.values()) if (!s.remoteDone || (s.ex !== null && !s.ex.ended)) open++;
     if (open >= this.limits.maxConcurrentStreams) {
-      this.#control.push(rstStream(id, E.REFUSED_STREAM));
+      this.#reset(id, E.REFUSED_STREAM);
       return;
     }
     const s: Stream = {
@@ -416,33 +432,26 @@ export class H2Connection implements Carrier {
     };
     this.#streams.set(id, s);
     const req = this.#requestFrom(fields);
-    if (typeof req === 'string') {
-      // A malformed request is a stream error (RFC 9113 8.1.1).
-      this.#streams.delete(id);
-      this.#control.push(rstStream(id, E.PROTOCOL_ERROR));
-      return;
-    }
-    s.req = req;
-    const cl = req.headers.indexOf('content-length');
-    if (cl >= 0 && cl % 2 === 0) {
-      const v = req.headers[cl + 1]!;
-      if (!/^\d{1,15}$/.test(v)) throw new H2Error(E.PROTOCOL_ERROR, id, 'malformed content-length');
-      s.declaredLength = Number(v);
-    }
+    // A malformed request is a stream error (RFC 9113 8.1.1).
+    if (typeof req === 'string') throw new H2Error(E.PROTOCOL_ERROR, id, req);
+    s.req = { method: req.method, target: req.target, headers: req.headers };
+    s.declaredLength = req.contentLength;
     this.#armTimer();
-    if (f.flags & F.END_STREAM) {
-      if (s.declaredLength > 0) throw new H2Error(E.PROTOCOL_ERROR, id, 'request body shorter than its content-length');
-      this.#requestComplete(s);
-    }
+    if (f.flags & F.END_STREAM) this.#endOfRequest(s);
   }
 
-  /** Pseudo-headers and fields of a request (RFC 9113 8.3.1), or why it is malformed. */
-  #requestFrom(fields: string[]): { method: string; target: string; headers: string[] } | string {
+  /**
+   * Pseudo-headers and fields of a request (RFC 9113 8.3.1) and its content-length (-1: none), or
+   * why it is malformed. Fields are looked up by name only, never by position in the flat list.
+   */
+  #requestFrom(fields: string[]): { method: string; target: string; headers: string[]; contentLength: number } | string {
     let method = '';
     let path = '';
     let scheme = '';
     let authority = '';
     let regular = false;
+    let hasHost = false;
+    let contentLength = -1;
     let size = 0;
     const headers: string[] = [];
     for (let i = 0; i < fields.length; i += 2) {
@@ -462,14 +471,21 @@ export class H2Connection implements Carrier {
       if (name !== name.toLowerCase()) return `upper-case field name ${name}`;
       if (CONNECTION_SPECIFIC.has(name)) return `connection-specific field ${name}`;
       if (name === 'te' && value !== 'trailers') return 'te other than "trailers"';
+      if (name === 'content-length') {
+        // Repeated, it must say the same each time (8.1.1: the DATA must add up to it).
+        if (!/^\d{1,15}$/.test(value)) return 'malformed content-length';
+        if (contentLength >= 0 && Number(value) !== contentLength) return 'content-length fields disagree';
+        contentLength = Number(value);
+      }
+      if (name === 'host') hasHost = true;
       headers.push(name, value);
     }
     if (size > this.limits.maxHeadBytes) return 'field section over the limit';
     if (headers.length / 2 > this.limits.maxHeaders) return 'too many fields';
     if (method === '' || method === 'CONNECT') return method === '' ? 'no :method' : 'CONNECT is not served';
     if (scheme === '' || path === '') return 'no :scheme or :path';
-    if (authority !== '' && !headers.includes('host')) headers.unshift('host', authority);
-    return { method, target: path, headers };
+    if (authority !== '' && !hasHost) headers.unshift('host', authority);
+    return { method, target: path, headers, contentLength };
   }
 
   #onDataFrame(f: InFrame): void {
@@ -493,11 +509,19 @@ export class H2Connection implements Carrier {
       if (s.bodyBytes > s.declaredLength && s.declaredLength >= 0) throw new H2Error(E.PROTOCOL_ERROR, id, 'request body longer than its content-length');
       if (f.payload.length > 0) s.body.push(Buffer.from(f.payload));
     }
-    if (f.flags & F.END_STREAM) {
-      if (s.ex === null && s.declaredLength >= 0 && s.bodyBytes !== s.declaredLength) throw new H2Error(E.PROTOCOL_ERROR, id, 'request body shorter than its content-length');
-      this.#requestComplete(s);
-    }
+    if (f.flags & F.END_STREAM) this.#endOfRequest(s);
     else if (f.flowBytes > 0) this.#control.push(windowUpdate(id, f.flowBytes));
+  }
+
+  /**
+   * END_STREAM from the client, on HEADERS, DATA or trailers alike: the body must add up to the
+   * declared content-length (RFC 9113 8.1.1), else the request is malformed (a stream error).
+   */
+  #endOfRequest(s: Stream): void {
+    if (s.ex === null && s.declaredLength >= 0 && s.bodyBytes !== s.declaredLength) {
+      throw new H2Error(E.PROTOCOL_ERROR, s.id, `request body of ${s.bodyBytes} bytes, content-length ${s.declaredLength}`);
+    }
+    this.#requestComplete(s);
   }
 
   #requestComplete(s: Stream): void {
@@ -526,24 +550,25 @@ export class H2Connection implements Carrier {
     ex.ended = true;
     s.ex = ex;
     // Nothing more of this request is wanted; the response goes out as the windows allow.
-    if (!s.remoteDone) {
-      this.#control.push(rstStream(s.id, E.NO_ERROR));
-      this.#noteReset(s.id);
-    }
+    if (!s.remoteDone) this.#reset(s.id, E.NO_ERROR);
     s.remoteDone = true;
   }
 
   // ---- errors and endings ----
 
-  /** Remembers (the last RESET_MEMORY) streams we reset, whose in-flight DATA is then ignored. */
-  #noteReset(id: number): void {
-    this.#resetByUs.add(id);
-    if (this.#resetByUs.size > RESET_MEMORY) this.#resetByUs.delete(this.#resetByUs.values().next().value!);
+  /**
+   * Sends RST_STREAM(code) on stream `id` (with the control frames, or into `out`) and remembers
+   * (the last RESET_MEMORY) streams reset so: whatever the client still had in flight for them is
+   * ignored (RFC 9113 5.1, "closed"). A stream above the last one opened (a PRIORITY frame's
+   * error on an idle stream) is not remembered: the client may still open it.
+   */
+  #reset(id: number, code: number, out: Uint8Array[] = this.#control): void {
+    out.push(rstStream(id, code));
+    if (id <= this.#lastStream) remember(this.#resetByUs, id);
   }
 
   #streamError(id: number, code: number): void {
-    this.#control.push(rstStream(id, code));
-    this.#noteReset(id);
+    this.#reset(id, code);
     const s = this.#streams.get(id);
     if (s !== undefined) {
       s.localDone = true;
@@ -626,6 +651,23 @@ export class H2Connection implements Carrier {
     this.#writer.releaseHeld();
     this.host.connectionGone(this);
   }
+}
+
+/** Adds `id` to a set of recently reset streams that keeps the last RESET_MEMORY. */
+function remember(set: Set<number>, id: number): void {
+  set.add(id);
+  if (set.size > RESET_MEMORY) set.delete(set.values().next().value!);
+}
+
+/** Why a trailer section is malformed (RFC 9113 8.1, 8.2.1, 8.2.2), or null. */
+function trailersProblem(fields: string[]): string | null {
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i]!;
+    if (name.startsWith(':')) return `pseudo-header ${name} in trailers`;
+    if (name !== name.toLowerCase()) return `upper-case field name ${name} in trailers`;
+    if (CONNECTION_SPECIFIC.has(name)) return `connection-specific field ${name} in trailers`;
+  }
+  return null;
 }
 
 /** Moves `n` bytes from the front of `from` into `parts` (splitting the last piece if needed). */

@@ -99,10 +99,6 @@ export class Connection implements Carrier {
     if (initial !== null && initial.length > 0) this.#onData(initial);
   }
 
-  get idle(): boolean {
-    return this.exchanges.length === 0 && !this.#parser.midRequest;
-  }
-
   /** Commits whatever can be committed now. */
   pump(): void {
     // A destroyed socket (reset, write error) takes nothing: its queued bytes must not count as
@@ -164,7 +160,9 @@ export class Connection implements Carrier {
   /** Finish the responses in progress, read no more requests, then close. */
   shutdown(): void {
     this.#readDone = true;
-    if (this.idle) this.#beginEnding(true);
+    // No response in progress: nothing to finish. A request only partly received is never read
+    // to its end now (#readDone), so it does not keep the connection either.
+    if (this.exchanges.length === 0) this.#beginEnding(true);
     else {
       for (const ex of this.exchanges) ex.closeAfter = true;
       this.pump();

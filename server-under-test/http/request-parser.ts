@@ -71,15 +71,13 @@ export class RequestParser {
         const req = this.#parseHead(this.#buf.toString('latin1', 0, end));
         this.#buf = this.#buf.subarray(end + 4);
         const te = header(req.headers, 'transfer-encoding');
-        const cl = header(req.headers, 'content-length');
+        const n = contentLength(req.headers);
         if (te !== undefined) {
-          if (cl !== undefined) throw new RequestParseError(400, 'both content-length and transfer-encoding');
+          if (n !== undefined) throw new RequestParseError(400, 'both content-length and transfer-encoding');
           if (te.trim().toLowerCase() !== 'chunked') throw new RequestParseError(501, `unsupported transfer-encoding "${te}"`);
           onHead?.(req);
           this.#state = { s: 'chunk-size', req, parts: [], total: 0 };
-        } else if (cl !== undefined) {
-          if (!/^\d{1,15}$/.test(cl.trim())) throw new RequestParseError(400, 'bad content-length');
-          const n = Number(cl.trim());
+        } else if (n !== undefined) {
           if (n > this.limits.maxBodyBytes) throw new RequestParseError(413, `body of ${n} bytes exceeds max_body_len`);
           if (n === 0) {
             out.push(req);
@@ -171,6 +169,23 @@ export class RequestParser {
     const expectContinue = (header(headers, 'expect') ?? '').toLowerCase() === '100-continue';
     return { method: m[1]!, target: m[2]!, version, headers, body: null, keepAlive, expectContinue };
   }
+}
+
+/**
+ * The request's content-length, undefined when it has none. Every content-length field must be a
+ * decimal number and all of them the same one: fields that disagree would let two readers of this
+ * request find its end in different places (RFC 9112 6.3, RFC 9110 8.6), so that is a 400.
+ */
+function contentLength(flat: readonly string[]): number | undefined {
+  let n: number | undefined;
+  for (let i = 0; i < flat.length; i += 2) {
+    if (flat[i] !== 'content-length') continue;
+    const v = flat[i + 1]!.trim();
+    if (!/^\d{1,15}$/.test(v)) throw new RequestParseError(400, 'bad content-length');
+    if (n !== undefined && Number(v) !== n) throw new RequestParseError(400, 'content-length fields disagree');
+    n = Number(v);
+  }
+  return n;
 }
 
 /** The first value of a header in a flat list (names lower-case). */

@@ -26,6 +26,11 @@ const faults: ReadonlySet<FaultName> = new Set(setup.faults);
 const port = parentPort!;
 const exchanges = new Map<number, { ex: Exchange; conn: Carrier }>();
 const connections = new Set<Carrier>();
+/**
+ * Plain connections whose protocol is not decided yet (sniff()), each with what shutdown does to
+ * it: they are connections too, so they are ended at shutdown and `drained` waits for them.
+ */
+const sniffing = new Map<net.Socket, (force: boolean) => void>();
 const h2Limits: H2Limits | null = setup.h2 && { ...setup.limits, ...setup.h2 };
 const servers: net.Server[] = [];
 /** The byte rings the TX side has shared, by id; it pools them, so one serves many responses. */
@@ -172,6 +177,7 @@ function onMessage(m: ToHttp): void {
       shuttingDown = true;
       for (const s of servers) s.close();
       for (const c of connections) (m.force ? c.destroy() : c.shutdown());
+      for (const stop of [...sniffing.values()]) stop(m.force);
       maybeDrained();
       return;
     }
@@ -181,7 +187,7 @@ function onMessage(m: ToHttp): void {
 }
 
 function maybeDrained(): void {
-  if (shuttingDown && connections.size === 0) channel.post({ t: 'drained' });
+  if (shuttingDown && connections.size === 0 && sniffing.size === 0) channel.post({ t: 'drained' });
 }
 
 function accept(socket: net.Socket, isTls: boolean): void {
@@ -207,6 +213,7 @@ function accept(socket: net.Socket, isTls: boolean): void {
 function sniff(socket: net.Socket, limits: H2Limits): void {
   let got: Buffer = Buffer.alloc(0);
   const onData = (chunk: Buffer): void => {
+    if (shuttingDown) return; // no new connection: shutdown has ended this one
     got = got.length === 0 ? chunk : Buffer.concat([got, chunk]);
     const n = Math.min(got.length, PREFACE.length);
     const matches = got.subarray(0, n).equals(PREFACE.subarray(0, n));
@@ -222,20 +229,35 @@ function sniff(socket: net.Socket, limits: H2Limits): void {
     connections.add(conn);
     socket.resume();
   };
-  const onGone = (): void => done();
+  const onGone = (): void => {
+    done();
+    maybeDrained();
+  };
+  const onError = (): void => { /* followed by 'close' */ };
   const onTimeout = (): void => void socket.destroy();
+  /** Sniffing is over: the socket was handed to a connection, or it is gone. */
   const done = (): void => {
     socket.off('data', onData);
     socket.off('close', onGone);
-    socket.off('error', onGone);
+    socket.off('error', onError);
     socket.off('timeout', onTimeout);
     socket.setTimeout(0);
+    sniffing.delete(socket);
   };
   socket.on('data', onData);
   socket.on('close', onGone);
-  socket.on('error', onGone);
+  socket.on('error', onError);
   socket.on('timeout', onTimeout);
   socket.setTimeout(setup.limits.idleTimeoutMs);
+  // Shutdown: no request has begun here (or only its first bytes), so like an idle keep-alive
+  // connection it is ended (FIN; what the client still sends is dropped), and destroyed when
+  // shutdown is forced. Its 'close' takes it out of `sniffing`.
+  sniffing.set(socket, (force) => {
+    socket.off('data', onData);
+    socket.resume();
+    if (force) socket.destroy();
+    else socket.end();
+  });
 }
 
 async function listen(): Promise<void> {

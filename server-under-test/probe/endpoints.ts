@@ -90,7 +90,7 @@ export function createProbe(o: ProbeOptions): Site {
     s.state = 'running';
     const journal = await runScript({
       id, script: s.script, req, io, defaults: o.defaults, maxRunMs: o.limits.max_run_seconds * 1000,
-      cancelIo: () => io.cancel(),
+      abortIo: () => io.abort(),
       onJournal: (live) => { s.journal = live; },
     });
     s.journal = journal;

@@ -27,8 +27,11 @@ export interface RunOptions {
   io: Io;
   defaults: { send_window: number; send_timeout: number };
   maxRunMs: number;
-  /** Cancels the io (used when the run exceeds its time limit). */
-  cancelIo: () => void;
+  /**
+   * Called when the run passes `maxRunMs`: cancels the io and ends the response as aborted at
+   * once (Io.abort()), so the client is not kept waiting for the rest of the run.
+   */
+  abortIo: () => void;
   /** Receives the journal as soon as it exists, so it can be served while the script runs. */
   onJournal?: (journal: Journal) => void;
 }
@@ -65,10 +68,15 @@ export async function runScript(o: RunOptions): Promise<Journal> {
   const sampler = period > 0 ? setInterval(sample, period) : null;
   if (period > 0) sample();
 
+  // The run's deadline (max_run_seconds): the response is aborted then and there; io calls in
+  // progress return (cancelled), a sleep is cut short, and no further op runs.
   let timedOut = false;
+  let deadlinePassed!: () => void;
+  const deadline = new Promise<void>((resolve) => { deadlinePassed = resolve; });
   const watchdog = setTimeout(() => {
     timedOut = true;
-    o.cancelIo();
+    o.abortIo();
+    deadlinePassed();
   }, o.maxRunMs);
 
   let k = 0;
@@ -117,10 +125,13 @@ export async function runScript(o: RunOptions): Promise<Journal> {
           },
         };
         break;
-      case 'sleep':
-        await new Promise((r) => setTimeout(r, op.seconds * 1000));
+      case 'sleep': {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([new Promise((r) => { timer = setTimeout(r, op.seconds * 1000); }), deadline]);
+        clearTimeout(timer);
         entry = { i: 0, op: 'sleep', t0, t1: now() };
         break;
+      }
       case 'set':
         if (op.send_window !== undefined) io.sendWindow = op.send_window;
         if (op.send_timeout !== undefined) io.sendTimeout = op.send_timeout;

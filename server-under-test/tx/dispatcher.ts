@@ -183,7 +183,8 @@ export class Dispatcher {
 
 function toRequest(m: Extract<ToTx, { t: 'request' }>): Request {
   const q = m.target.indexOf('?');
-  const headers: Record<string, string> = {};
+  // No prototype: a field named "constructor" or "__proto__" is a field like any other.
+  const headers = Object.create(null) as Record<string, string>;
   for (let i = 0; i < m.headers.length; i += 2) {
     const k = m.headers[i]!;
     const v = m.headers[i + 1]!;

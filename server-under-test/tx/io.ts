@@ -174,6 +174,18 @@ export class Io {
     if (cancelled && !this.faults.has('cancel-unreported')) this.cancel();
     this.#wake();
   }
+  /**
+   * @internal The handler side gives up on the response (a probe run past max_run_seconds): the io
+   * is cancelled (calls in progress return, later ones are ignored) and, unless nothing was put on
+   * the response yet (the handler's error then answers 500), the response ends now as aborted, as
+   * when a handler throws after its head: the worker closes the HTTP/1.1 connection after what was
+   * committed, or resets the HTTP/2 stream.
+   */
+  abort(): void {
+    const untouched = this.untouched;
+    this.cancel();
+    if (!untouched) this.#close(true);
+  }
   /** @internal The client went away (or the server is shutting down). */
   cancel(): void {
     if (this.#cancelled) return;
