@@ -8,8 +8,8 @@ export interface Style {
   color: boolean;
 }
 
-const MARK = { pass: 'PASS', fail: 'FAIL', skip: 'skip' } as const;
-const COLOR = { pass: '\x1b[32m', fail: '\x1b[31m', skip: '\x1b[33m' } as const;
+const MARK = { pass: 'PASS', fail: 'FAIL', skip: 'skip', error: 'ERROR' } as const;
+const COLOR = { pass: '\x1b[32m', fail: '\x1b[31m', skip: '\x1b[33m', error: '\x1b[35m' } as const;
 const RESET = '\x1b[0m';
 
 function mark(status: keyof typeof MARK, s: Style, width = 4): string {

@@ -15,7 +15,7 @@ export function mdEscape(s: string): string {
     .replace(/([\\`*_[\]|~])/g, '\\$1');
 }
 
-const ICON = { pass: '✅ pass', fail: '❌ FAIL', skip: '⏭️ skip' } as const;
+const ICON = { pass: '✅ pass', fail: '❌ FAIL', skip: '⏭️ skip', error: '⚠️ ERROR' } as const;
 const CHANGE_ICON: Readonly<Record<Change, string>> = {
   'new-failure': '🆕 new failure', fixed: '🔧 fixed', 'still-failing': 'still failing', changed: 'changed', unchanged: '',
 };

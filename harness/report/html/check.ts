@@ -68,7 +68,7 @@ export function renderCheck(r: CheckResult, doc: ReportDocument, change: Compari
     out.push(`<table class="kv verdict"><tbody><tr><th>expected</th><td>${esc(v.expected)}</td></tr><tr class="actual"><th>actual</th><td>${esc(v.actual)}</td></tr></tbody></table>`);
   } else if (v.status === 'skip') {
     out.push(`<p class="reason">Skipped: ${esc(v.reason)}</p>`);
-  } else if (v.note) {
+  } else if (v.status === 'pass' && v.note) {
     out.push(`<p class="note">${esc(v.note)}</p>`);
   }
   out.push(evidenceTable(r));

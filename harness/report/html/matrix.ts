@@ -6,7 +6,7 @@ import { countStatus, resultKey, transportsOf, type ReportDocument } from '../do
 import { esc, slug } from './escape.ts';
 import { glossary } from './glossary.ts';
 
-export const STATUS_TEXT = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP' } as const;
+export const STATUS_TEXT = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP', error: 'ERROR' } as const;
 
 export function checkAnchor(transport: string, id: string): string {
   return slug('c', transport, id);
