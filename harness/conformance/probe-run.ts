@@ -8,6 +8,7 @@ import type { ReadBehaviour } from '../clients/index.ts';
 import type { CheckContext } from './check.ts';
 import type { ClientConnection, SendOptions, WireEvent, WireResponse } from './client-connection.ts';
 import { H2ClientConnection, type H2ClientOptions, type H2RunRecord } from './h2-adapter.ts';
+import { abortable } from './abortable.ts';
 
 /** Everything a scenario observed, for verdicts and for reports. */
 export interface ScenarioRun {
@@ -64,33 +65,46 @@ export interface ProbeRunOptions {
 
 const STORE_CAP = 64 * 1024 * 1024;
 
+/** A script's journal was not done when the harness stopped waiting for it (the handler still ran). */
+export class ScriptUnfinishedError extends Error {
+  override readonly name = 'ScriptUnfinishedError';
+  readonly code = 'ERR_SCRIPT_UNFINISHED';
+}
+
 function scriptId(scenario: string, transport: string): string {
   return `dw-${scenario}-${transport}-${randomBytes(5).toString('hex')}`.slice(0, 64);
 }
 
+/**
+ * Runs the scenario's scripts and returns both sides' record. When the check's signal aborts (its
+ * time limit, or the run interrupted) it stops at once: polling and waiting end, the choreography
+ * is no longer awaited, and the connection is destroyed before it rejects with the signal's reason.
+ */
 export async function runProbe(ctx: CheckContext, o: ProbeRunOptions): Promise<ScenarioRun> {
+  const signal = ctx.signal;
   const ids = o.scripts.map(() => scriptId(o.scenario, ctx.transport.name));
-  for (let n = 0; n < ids.length; n++) await ctx.probe.putScript(ids[n]!, o.scripts[n]!);
+  for (let n = 0; n < ids.length; n++) await ctx.probe.putScript(ids[n]!, o.scripts[n]!, signal);
   const conn = await ctx.transport.open({ behaviour: o.behaviour, storeBodyCap: STORE_CAP, ...(o.h2 !== undefined ? { h2: o.h2 } : {}) });
   const h2 = conn instanceof H2ClientConnection ? conn : null;
   const marks: Record<string, number> = {};
   const maxMs = (o.maxSeconds ?? 30) * 1000;
   try {
+    signal.throwIfAborted();
     ids.forEach((id, n) => conn.send({ method: 'GET', path: `${ctx.probe.prefix}/run/${id}` }, o.send?.[n]));
     const live: LiveRun = {
       conn, h2, ids, marks,
-      untilJournal: (n, until, timeoutMs = maxMs) => ctx.probe.pollJournal(ids[n]!, until, timeoutMs),
-      untilEntries: (n, count, timeoutMs = maxMs) => ctx.probe.pollJournal(ids[n]!, (j) => j.entries.length >= count, timeoutMs),
+      untilJournal: (n, until, timeoutMs = maxMs) => ctx.probe.pollJournal(ids[n]!, until, timeoutMs, undefined, signal),
+      untilEntries: (n, count, timeoutMs = maxMs) => ctx.probe.pollJournal(ids[n]!, (j) => j.entries.length >= count, timeoutMs, undefined, signal),
     };
-    if (o.drive) await o.drive(live);
+    if (o.drive) await abortable(o.drive(live), signal);
     const journals: Journal[] = [];
     for (let n = 0; n < ids.length; n++) {
       const optional = o.optional?.includes(n) ?? false;
-      const j = await ctx.probe.journal(ids[n]!, optional ? 2 : (o.maxSeconds ?? 30));
-      if (!j.done && !optional) throw new Error(`script ${ids[n]} did not finish within ${o.maxSeconds ?? 30} s`);
+      const j = await ctx.probe.journal(ids[n]!, optional ? 2 : (o.maxSeconds ?? 30), signal);
+      if (!j.done && !optional) throw new ScriptUnfinishedError(`script ${ids[n]} did not finish within ${o.maxSeconds ?? 30} s (its journal was not done)`);
       journals.push(j);
     }
-    await settle(conn, ids.length, o.settleMs ?? 2000);
+    await abortable(settle(conn, ids.length, o.settleMs ?? 2000), signal);
     return {
       scenario: o.scenario,
       transport: ctx.transport.name,
