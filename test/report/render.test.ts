@@ -230,6 +230,25 @@ test('JUnit: passes the JUnit schema (xmllint); failure, skip and hostile text i
   assert.is([...xml.matchAll(/<skipped /g)].length, 1);
   assert.not.match(xml, /<error/);
   assert.not.match(xml, /<img/);
+  assert.match(xml, /<testsuites name="dawdle conformance" tests="24" failures="14" errors="0" skipped="1"/);
+});
+
+test('JUnit: an error verdict is <error> (not <failure>) with what the harness saw and the hint, counted in errors=; passes the schema', () => {
+  const { doc, errors } = runWithErrors();
+  const xml = renderJunit(doc);
+  const r = xmllint(xml);
+  assert.ok(r.ok, r.out);
+  assert.is([...xml.matchAll(/<error /g)].length, 2);
+  assert.is([...xml.matchAll(/<failure /g)].length, 13);
+  assert.match(xml, /<testsuites name="dawdle conformance" tests="24" failures="13" errors="2" skipped="0"/);
+  const e = errors[0]!;
+  const inSuite = errors.filter((x) => x.group === e.group && x.transport === e.transport).length;
+  const suite = new RegExp(`<testsuite name="${e.group} \\(h1\\)" [^>]*errors="${inSuite}"`);
+  assert.match(xml, suite, 'the suite holding it counts it');
+  const tc = new RegExp(`<testcase name="${e.id} [^"]*" classname="dawdle\\.h1\\.${e.group}" time="[\\d.]+">\\n      <error message="could not judge: ERR_JOURNAL: journal dw-x: 404 gone &lt;img[^"]*" type="ERR_JOURNAL">could not judge: ERR_JOURNAL[^<]*\\nhint: the target&apos;s journal endpoint answered 404`);
+  assert.match(xml, tc);
+  assert.match(xml, /<error message="could not judge: ERR_CHECK_TIMEOUT: [^"]*" type="ERR_CHECK_TIMEOUT">/);
+  assert.not.match(xml, /<img/);
 });
 
 test('the JUnit schema check is not a rubber stamp: it rejects broken documents', () => {
