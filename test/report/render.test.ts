@@ -123,6 +123,28 @@ test('markdown: summary, failures table, escaped target text', () => {
   }
 });
 
+test('markdown: errors counted and tabled apart from the failures, with what the harness saw and the hint, escaped', () => {
+  const { doc, errors } = runWithErrors();
+  const md = renderMarkdown(doc);
+  assert.match(md, /^## dawdle conformance: ❌ FAIL/);
+  assert.match(md, /\*\*13 failed, 2 errors \(could not judge\), 9 passed, 0 skipped\*\*/);
+  const failures = md.indexOf('### Failures');
+  const errs = md.indexOf('### Errors (could not judge)');
+  assert.ok(failures > 0 && errs > failures, 'errors after failures');
+  assert.not.match(md.slice(failures, errs), /ERR_JOURNAL/, 'not among the failures');
+  const table = md.slice(errs).split('\n').filter((l) => l.startsWith('| '));
+  assert.is(table[0], '| requirement | transport | what the harness saw | what you can do |');
+  const row = table.find((l) => l.startsWith(`| ${errors[0]!.id} | h1 |`))!;
+  assert.match(row, /ERR\\_JOURNAL: journal dw-x: 404 gone &lt;img/);
+  assert.match(row, /the target's journal endpoint answered 404/);
+  assert.is(row.split(/(?<!\\)\|/).length - 2, 4, row);
+  assert.not.match(md, /<img|<script/i);
+  assert.match(md, new RegExp(`\\| ${errors[0]!.id} \\| ⚠️ ERROR \\|`), 'the folded matrix says ERROR');
+  // Nothing failed, something could not be judged: the heading says ERROR, not PASS.
+  for (const r of doc.results) if (r.verdict.status === 'fail') r.verdict = { status: 'pass' };
+  assert.match(renderMarkdown(doc), /^## dawdle conformance: ⚠️ ERROR/);
+});
+
 test('markdown and JUnit carry the comparison with a baseline', () => {
   const base = faultyRun();
   const now = faultyRun();
