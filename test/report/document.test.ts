@@ -76,6 +76,28 @@ test('change of a verdict against the baseline', () => {
   assert.is(changeOf(null, 'pass'), 'changed');
   assert.is(changeOf('pass', 'pass'), 'unchanged');
   assert.is(changeOf('skip', 'skip'), 'unchanged');
+  // error (could not judge) is neither a failure nor a pass.
+  assert.is(changeOf('pass', 'error'), 'changed');
+  assert.is(changeOf('fail', 'error'), 'changed');
+  assert.is(changeOf('error', 'pass'), 'changed');
+  assert.is(changeOf(null, 'error'), 'changed');
+  assert.is(changeOf('error', 'error'), 'unchanged');
+  assert.is(changeOf('error', 'fail'), 'new-failure');
+});
+
+test('gates: any error fails both, even with no failure and nothing new against the baseline', () => {
+  const clean = faultyRun();
+  for (const r of clean.results) r.verdict = { status: 'pass' };
+  clean.comparison = compare(clean, clean, 'base.json');
+  assert.not.ok(failsGate(clean, 'any-fail'));
+  assert.not.ok(failsGate(clean, 'regressions'));
+  const errored = faultyRun();
+  for (const r of errored.results) r.verdict = { status: 'pass' };
+  errored.results[3]!.verdict = { status: 'error', reason: 'ERR_CHECK_TIMEOUT: ...', hint: 'rerun it' };
+  errored.comparison = compare(errored, errored, 'base.json');
+  assert.is(countChanges(errored.comparison)['new-failure'], 0);
+  assert.ok(failsGate(errored, 'any-fail'));
+  assert.ok(failsGate(errored, 'regressions'), 'an error cannot prove there was no regression');
 });
 
 test('compare and gates: only new failures fail the regressions gate', () => {
