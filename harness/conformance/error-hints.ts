@@ -26,8 +26,9 @@ interface ErrorFacts {
   message: string;
   /** HTTP status of a probe call that answered (TargetError), when known. */
   status: number | undefined;
-  /** The time limit a check ran into (CheckTimeoutError). */
+  /** The time limit a check ran into, and which check (CheckTimeoutError). */
   limitMs: number | undefined;
+  checkId: string | undefined;
 }
 
 const rerun = (at: HintContext) => `rerun it alone with --only ${at.checkId} --transport ${at.transport}`;
@@ -42,8 +43,12 @@ const HARNESS_BUG: Hint = () =>
   'this looks like a bug of dawdle itself: please report it with the JSON report (--json) attached';
 
 const HINTS: Readonly<Record<string, Hint>> = {
-  ERR_CHECK_TIMEOUT: (e, at) =>
-    `the check did not finish within ${e.limitMs !== undefined ? `${e.limitMs / 1000} s` : 'its time limit'}; the target may be overloaded or hang: ${rerun(at)}`,
+  ERR_CHECK_TIMEOUT: (e, at) => {
+    const limit = e.limitMs !== undefined ? `${e.limitMs / 1000} s` : 'its time limit';
+    // A scenario runs with the signal of the check that started it; another check judging it sees that check's timeout.
+    const who = e.checkId !== undefined && e.checkId !== at.checkId ? `${e.checkId}, whose scenario this check shares,` : 'the check';
+    return `${who} did not finish within ${limit}; the target may be overloaded or hang: ${rerun(at)}`;
+  },
   ERR_JOURNAL: (e, at) => {
     if (e.status === 404) return "the target's journal endpoint answered 404 for a script the harness had stored; check that the probe keeps journals until they are read";
     if (e.status !== undefined && e.status >= 500) return `the target's journal endpoint failed (${e.status}): look at the target's log for the probe's error`;
@@ -89,7 +94,7 @@ const DEFAULT_HINT: Hint = (_e, at) =>
 /** The error's code: its own, else its cause's (undici wraps socket errors), else its name; and its facts. */
 function factsOf(err: unknown): ErrorFacts {
   const e = (typeof err === 'object' && err !== null ? err : {}) as {
-    code?: unknown; name?: unknown; message?: unknown; status?: unknown; limitMs?: unknown; cause?: { code?: unknown };
+    code?: unknown; name?: unknown; message?: unknown; status?: unknown; limitMs?: unknown; checkId?: unknown; cause?: { code?: unknown };
   };
   // An AbortError (node's timers, streams) carries why it was aborted as its cause.
   if (e.name === 'AbortError' && typeof e.cause === 'object' && e.cause !== null) return factsOf(e.cause);
@@ -98,7 +103,7 @@ function factsOf(err: unknown): ErrorFacts {
   const code = str(e.code) ?? str(e.cause?.code) ?? (name !== null && name !== 'Error' && name !== 'TypeError' ? name : null);
   const message = err instanceof Error ? err.message : str(e.message) ?? String(err);
   const num = (x: unknown) => (typeof x === 'number' ? x : undefined);
-  return { code, message, status: num(e.status), limitMs: num(e.limitMs) };
+  return { code, message, status: num(e.status), limitMs: num(e.limitMs), checkId: str(e.checkId) ?? undefined };
 }
 
 /** What the harness saw and what the user can do, for an error that stopped a check. */

@@ -92,6 +92,21 @@ test('a check past its time limit is aborted through ctx.signal, awaited, and an
   assert.is(r.get('NEXT-01')!.verdict.status, 'pass');
 });
 
+test('checks sharing a scenario share its fate: when the check that started it times out, the other is an error naming it', async () => {
+  const hanging = (ctx: CheckContext) => ctx.scenario('hangs', (c) => new Promise<never>((_r, reject) => {
+    c.signal.addEventListener('abort', () => reject(c.signal.reason), { once: true });
+  }));
+  const first = check('SHARE-01', async (ctx) => { await hanging(ctx); return pass(); });
+  const second = check('SHARE-02', async (ctx) => { await new Promise((res) => setTimeout(res, 50)); await hanging(ctx); return pass(); });
+  const r = await run([first, second], { checkTimeoutMs: 300 });
+  const [a, b] = [r.get('SHARE-01')!.verdict, r.get('SHARE-02')!.verdict] as Array<Extract<Verdict, { status: 'error' }>>;
+  assert.is(a.status, 'error');
+  assert.is(b.status, 'error');
+  assert.match(b.reason, /^ERR_CHECK_TIMEOUT: SHARE-01 on h1 did not finish/);
+  assert.is(b.hint, 'SHARE-01, whose scenario this check shares, did not finish within 0.3 s; the target may be overloaded or hang: rerun it alone with --only SHARE-02 --transport h1');
+  assert.equal(r.get('SHARE-02')!.scenarios, ['hangs']);
+});
+
 test('a check that ignores its abort is waited for at most abortSettleMs, then left running (said so) and the run goes on', async () => {
   const t: Record<string, number> = {};
   const deaf = check('DEAF-01', () => new Promise<Verdict>(() => { t.started = performance.now(); }), { exclusive: true });
