@@ -1,8 +1,8 @@
 // Why a check could not reach a verdict, in words for the user: what the harness saw (the error's
 // code and message) and what the user can do about it, chosen by the error's `code`. The codes:
-// TargetError (probe-client.ts), ERR_JOURNAL_SHAPE (verifiers.ts), ERR_SCRIPT_UNFINISHED
-// (probe-run.ts), ERR_CHECK_TIMEOUT (run-check.ts), the client simulator's (clients/errors.ts),
-// undici's and node's socket errors. Anything else gets the default hint.
+// TargetError (probe-client.ts), ERR_JOURNAL_SHAPE (verifiers.ts), ERR_CHECK_TIMEOUT
+// (run-check.ts), the client simulator's (clients/errors.ts), undici's and node's socket errors.
+// Anything else gets the default hint.
 
 /** Where the error happened: the check and transport it stopped. */
 export interface HintContext {
@@ -62,8 +62,6 @@ const HINTS: Readonly<Record<string, Hint>> = {
   ERR_NOT_PROBE: () => 'the target stopped speaking the probe protocol during the run (was it restarted without the probe?); check its /__probe/info',
   ERR_JOURNAL_SHAPE: () =>
     "the target's journal lacks an entry its script implies (an op not run, or not journaled): check that the probe's runner journals every op in order (docs/probe-protocol.md)",
-  ERR_SCRIPT_UNFINISHED: (_e, at) =>
-    `the handler running the script was still running when the harness stopped waiting: the target may be overloaded, or a call never returned; ${rerun(at)} and look at the target's log`,
   ERR_CONNECT: () => 'the harness could not open a client connection (TCP connect or TLS handshake failed): check that the target still accepts connections (a connection limit? its TLS setup for this transport?)',
   ERR_CONNECT_TIMEOUT: () => 'opening a client connection took too long: the target may be overloaded, or its accept queue full',
   ERR_WAIT_TIMEOUT: (_e, at) => `a response the scenario waits for did not come in time: the target may be slow; ${rerun(at)}`,

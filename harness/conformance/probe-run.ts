@@ -9,6 +9,7 @@ import type { CheckContext } from './check.ts';
 import type { ClientConnection, SendOptions, WireEvent, WireResponse } from './client-connection.ts';
 import { H2ClientConnection, type H2ClientOptions, type H2RunRecord } from './h2-adapter.ts';
 import { abortable } from './abortable.ts';
+import { FailureFound } from './verdict.ts';
 
 /** Everything a scenario observed, for verdicts and for reports. */
 export interface ScenarioRun {
@@ -65,10 +66,21 @@ export interface ProbeRunOptions {
 
 const STORE_CAP = 64 * 1024 * 1024;
 
-/** A script's journal was not done when the harness stopped waiting for it (the handler still ran). */
-export class ScriptUnfinishedError extends Error {
-  override readonly name = 'ScriptUnfinishedError';
-  readonly code = 'ERR_SCRIPT_UNFINISHED';
+/**
+ * A script's handler still ran when the harness stopped waiting for its journal. Every script is
+ * built to end well within that time on a server that keeps to its timeouts and reports a client
+ * that left, so this is a failure of the server, not trouble of the harness: it is how dawdle catches
+ * cancel-unreported and current-not-reduced (test/conformance/faults.test.ts).
+ */
+export class ScriptUnfinished extends FailureFound {
+  constructor(id: string, seconds: number, j: Journal) {
+    const last = j.entries.at(-1);
+    super(
+      `the handler's script runs to its end within ${seconds} s (its io calls time out, or see the client leave, as the requirements say)`,
+      `script ${id} had not finished after ${seconds} s (${j.entries.length} journal entries so far${last ? `, the last a ${last.op}` : ''})`,
+      { script: id, journal_entries: j.entries.length },
+    );
+  }
 }
 
 function scriptId(scenario: string, transport: string): string {
@@ -101,7 +113,7 @@ export async function runProbe(ctx: CheckContext, o: ProbeRunOptions): Promise<S
     for (let n = 0; n < ids.length; n++) {
       const optional = o.optional?.includes(n) ?? false;
       const j = await ctx.probe.journal(ids[n]!, optional ? 2 : (o.maxSeconds ?? 30), signal);
-      if (!j.done && !optional) throw new ScriptUnfinishedError(`script ${ids[n]} did not finish within ${o.maxSeconds ?? 30} s (its journal was not done)`);
+      if (!j.done && !optional) throw new ScriptUnfinished(ids[n]!, o.maxSeconds ?? 30, j);
       journals.push(j);
     }
     await abortable(settle(conn, ids.length, o.settleMs ?? 2000), signal);

@@ -1,11 +1,12 @@
 // One check's run, bounded: its own AbortController (linked to the run's signal), its time limit,
 // and what its outcome means. A verdict the check returns stands; a check that throws or runs past
 // its time limit could not be judged (an error verdict, never a failure: the harness's trouble is
-// not the server's); a check cut short by an interrupted run is skipped. A check that is stopped is
+// not the server's), unless what it threw is a FailureFound (what was seen already decides against
+// the server, e.g. a script that never finished); a check cut short by an interrupted run is skipped. A check that is stopped is
 // aborted first and then awaited (boundedly), so it cannot overlap whatever runs next.
 import { setMaxListeners } from 'node:events';
 import { explainError } from './error-hints.ts';
-import { errorVerdict, skip, type Verdict } from './verdict.ts';
+import { errorVerdict, fail, FailureFound, skip, type Verdict } from './verdict.ts';
 
 /** The reason a check's signal aborts when the check runs past its time limit. */
 export class CheckTimeoutError extends Error {
@@ -49,6 +50,7 @@ export async function runBounded(id: string, transport: string, run: (signal: Ab
     const first = await Promise.race([outcome, stopped]);
     if (first !== 'stopped') {
       if ('verdict' in first) return first.verdict;
+      if (first.err instanceof FailureFound) return fail(first.err.expected, first.err.actual, first.err.evidence);
       const e = explainError(first.err, { checkId: id, transport });
       return errorVerdict(e.reason, e.hint, { error_code: e.code });
     }

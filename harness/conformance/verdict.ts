@@ -27,6 +27,18 @@ export function skip(reason: string, evidence?: Evidence): Verdict {
   return { status: 'skip', reason, ...(evidence ? { evidence } : {}) };
 }
 
+/**
+ * Thrown where what was seen already decides against the server (e.g. a handler whose script never
+ * finished): the runner makes it a fail with these words, not an error. Everything else a check
+ * throws is the harness's trouble (an error verdict).
+ */
+export class FailureFound extends Error {
+  override readonly name = 'FailureFound';
+  constructor(readonly expected: string, readonly actual: string, readonly evidence?: Evidence) {
+    super(`expected ${expected}; actual ${actual}`);
+  }
+}
+
 /** A verdict the harness could not reach (see harness/conformance/error-hints.ts for the hints). */
 export function errorVerdict(reason: string, hint: string, evidence?: Evidence): Verdict {
   return { status: 'error', reason, hint, ...(evidence ? { evidence } : {}) };

@@ -16,7 +16,7 @@ import { header, script } from '../../harness/conformance/scenarios/ops.ts';
 import { EMBEDDED_SERVER, startServerProcess } from '../../harness/conformance/server-process.ts';
 import { transportsFor, type Transport } from '../../harness/conformance/transports.ts';
 import { JournalShapeError } from '../../harness/conformance/verifiers.ts';
-import { pass, type Verdict } from '../../harness/conformance/verdict.ts';
+import { FailureFound, pass, type Verdict } from '../../harness/conformance/verdict.ts';
 
 const INFO: Info = { protocol: 1, server: 'fake', features: [], defaults: { send_window: 65536, send_timeout: 30 }, active_requests: 0 };
 const OPTIONS = { strict: true, slow: false, fillBytes: 1 << 20 };
@@ -43,10 +43,13 @@ test('a check that throws is an error (could not judge), not a failure: what the
     check('ERR-04', async () => { throw new Error('something odd'); }),
     check('ERR-05', () => { throw new Error('thrown before any await'); }),
     check('ERR-06', async () => pass()),
+    check('ERR-07', async () => { throw new FailureFound('the script ends', 'still running after 30 s', { script: 'dw-z' }); }),
   ]);
   const v = (id: string) => r.get(id)!.verdict;
   for (const id of ['ERR-01', 'ERR-02', 'ERR-03', 'ERR-04', 'ERR-05']) assert.is(v(id).status, 'error', id);
   assert.is(v('ERR-06').status, 'pass');
+  // What a scenario saw can decide against the server (a handler whose script never finished): a failure.
+  assert.equal(v('ERR-07'), { status: 'fail', expected: 'the script ends', actual: 'still running after 30 s', evidence: { script: 'dw-z' } });
   const e1 = v('ERR-01') as Extract<Verdict, { status: 'error' }>;
   assert.is(e1.reason, 'ERR_JOURNAL: journal dw-x: 404 no such journal');
   assert.is(e1.hint, "the target's journal endpoint answered 404 for a script the harness had stored; check that the probe keeps journals until they are read");
