@@ -1,7 +1,8 @@
 // `dawdle conformance`: the verdict per requirement per transport against a target (or the
 // embedded reference server), as console lines and a summary table, and report files (JSON,
 // JUnit, HTML, markdown); with --baseline, each verdict against an earlier run, and --gate
-// deciding whether any failure or only new failures fail the run.
+// deciding whether any failure or only new failures fail the run. A check the harness could not
+// judge (an error verdict) fails the run under either gate.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
@@ -32,7 +33,7 @@ export function conformanceCommand(y: Argv) {
         .option('transport', { type: 'string', array: true, describe: `transports to run (${TRANSPORT_NAMES.join(', ')}); default: every one a target offers` })
         .option('only', { type: 'string', describe: 'requirement IDs to run, comma-separated, * wildcards (e.g. "WIN-*,TMO-01")' })
         .option('baseline', { type: 'string', describe: 'an earlier JSON report: mark each verdict new failure / fixed / still failing / changed / unchanged against it' })
-        .option('gate', { type: 'string', choices: GATES as string[], default: 'any-fail', describe: 'what fails the run (exit 1): any failed check, or only new failures against --baseline' })
+        .option('gate', { type: 'string', choices: GATES as string[], default: 'any-fail', describe: 'what fails the run (exit 1): any failed check, or only new failures against --baseline; under both, any check that could not be judged (ERROR)' })
         .option('slow', { type: 'boolean', default: false, describe: 'add checks that need real default timeouts (CFG-02 in time, ~30 s)' })
         .option('strict', { type: 'boolean', default: false, describe: 'SHOULD-level requirements fail instead of being skipped when not met' })
         .option('profile', { type: 'string', describe: 'client profile (YAML file, or a name from profiles/) for the crowd of slow clients in ISO-01/ISO-02 (default: stalled)' })

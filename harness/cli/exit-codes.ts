@@ -1,7 +1,7 @@
 // Exit codes, in one place (docs/cli.md lists them).
 export const EXIT = {
   ok: 0,
-  /** Some requirement failed (conformance), or a threshold was crossed. */
+  /** Some requirement failed or could not be judged (conformance), or a threshold was crossed. */
   fail: 1,
   /** Usage or configuration error, target unreachable or not speaking the probe protocol. */
   usage: 2,

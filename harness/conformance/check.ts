@@ -1,6 +1,7 @@
 // The Check seam: one catalogue requirement = data (id, level, text, interpretations, what the
-// target must claim) + run(ctx) returning a Verdict. Checks build probe scripts through shared
-// scenarios and judge with shared verifiers; they print nothing.
+// target must claim) + run(ctx) returning a Verdict (pass, fail or skip; the runner makes a throw an
+// error verdict: could not judge). Checks build probe scripts through shared scenarios and judge
+// with shared verifiers; they print nothing.
 import type { LoadedProfile } from '../clients/profiles.ts';
 import type { Feature, Info } from '../../protocol/index.ts';
 import type { ProbeClient } from './probe-client.ts';
@@ -36,7 +37,10 @@ export interface CheckContext {
   readonly options: RunOptions;
   /** Runs `scenario` once per transport and shares its record among the checks that judge it. */
   scenario<T extends ScenarioRun>(key: string, scenario: (ctx: CheckContext) => Promise<T>): Promise<T>;
-  /** Aborted when the run is interrupted or over its time budget. */
+  /**
+   * The check's own signal: aborted at its time limit (reason: CheckTimeoutError) or when the run is
+   * interrupted. Whatever the check waits on should end when it aborts (runProbe does).
+   */
   readonly signal: AbortSignal;
   /** Whether the target has `trait` on this transport (found out once per transport, on the wire). */
   trait(t: Trait): Promise<TraitFinding>;

@@ -5,11 +5,13 @@ import {
   DEFAULT_PROBE_PREFIX, Journal, ProbeError, type Info, type Script,
 } from '../../protocol/index.ts';
 import { readInfo } from './info-reader.ts';
+import { sleepOrAbort } from './abortable.ts';
 
 export type TargetErrorCode = 'ERR_TARGET_UNREACHABLE' | 'ERR_NOT_PROBE' | 'ERR_PROBE_REJECTED' | 'ERR_JOURNAL';
 
 /** The target cannot be used (unreachable, not a probe server) or refused a call. */
 export class TargetError extends Error {
+  /** `status`: the HTTP status of the call that answered, when it did (a refusal, a 404 journal). */
   constructor(readonly code: TargetErrorCode, message: string, readonly status?: number) {
     super(message);
   }
@@ -75,26 +77,31 @@ export class ProbeClient {
   /** What the last info() read had to ignore or assume (one line each). */
   warnings: string[] = [];
 
-  /** PUT {prefix}/scripts/{id}; a refusal is a TargetError with the target's message and path. */
-  async putScript(id: string, script: Script): Promise<void> {
-    const { status, text } = await this.call('PUT', `/scripts/${id}`, JSON.stringify(script));
+  /**
+   * PUT {prefix}/scripts/{id}; a refusal is a TargetError with the target's message and path.
+   * `signal` (a check's) aborts the call.
+   */
+  async putScript(id: string, script: Script, signal?: AbortSignal): Promise<void> {
+    const { status, text } = await this.call('PUT', `/scripts/${id}`, JSON.stringify(script), 0, signal);
     if (status === 200 || status === 201) return;
     const e = ProbeError.safeParse(safeJson(text));
     const why = e.success ? `${e.data.error}${e.data.path ? ` (at ${e.data.path})` : ''}` : text.slice(0, 200);
-    throw new TargetError('ERR_PROBE_REJECTED', `target refused script ${id}: ${status} ${why}`);
+    throw new TargetError('ERR_PROBE_REJECTED', `target refused script ${id}: ${status} ${why}`, status);
   }
 
   /**
    * GET {prefix}/journal/{id}?wait=S: the journal, done or as far as it got. A 404 is asked again
    * with back-off for up to JOURNAL_404_GRACE_MS (the run may not have started yet) before it is an
-   * ERR_JOURNAL with status 404.
+   * ERR_JOURNAL with status 404. `signal` aborts the (long) poll and the back-off.
    */
-  async journal(id: string, waitSeconds = 0): Promise<Journal> {
+  async journal(id: string, waitSeconds = 0, signal?: AbortSignal): Promise<Journal> {
     const t0 = performance.now();
-    let { status, text } = await this.call('GET', `/journal/${id}?wait=${waitSeconds}`, undefined, waitSeconds * 1000);
+    const ask = () => this.call('GET', `/journal/${id}?wait=${waitSeconds}`, undefined, waitSeconds * 1000, signal);
+    let { status, text } = await ask();
     for (let delay = 50; status === 404 && performance.now() - t0 + delay <= JOURNAL_404_GRACE_MS; delay *= 2) {
-      await new Promise((r) => setTimeout(r, delay));
-      ({ status, text } = await this.call('GET', `/journal/${id}?wait=${waitSeconds}`, undefined, waitSeconds * 1000));
+      if (signal) await sleepOrAbort(delay, signal);
+      else await new Promise((r) => setTimeout(r, delay));
+      ({ status, text } = await ask());
     }
     if (status !== 200) throw new TargetError('ERR_JOURNAL', `journal ${id}: ${status} ${text.slice(0, 200)}`, status);
     const r = Journal.safeParse(safeJson(text));
@@ -105,14 +112,19 @@ export class ProbeClient {
     return r.data;
   }
 
-  /** Polls the journal of a running script until `until(journal)` holds (or it is done). */
-  async pollJournal(id: string, until: (j: Journal) => boolean, timeoutMs: number, periodMs = 20): Promise<Journal> {
+  /**
+   * Polls the journal of a running script until `until(journal)` holds (or it is done). Stops,
+   * rejecting with the signal's reason, as soon as `signal` aborts.
+   */
+  async pollJournal(id: string, until: (j: Journal) => boolean, timeoutMs: number, periodMs = 20, signal?: AbortSignal): Promise<Journal> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
-      const j = await this.journal(id);
+      signal?.throwIfAborted();
+      const j = await this.journal(id, 0, signal);
       if (until(j) || j.done) return j;
       if (performance.now() > deadline) throw new TargetError('ERR_JOURNAL', `journal ${id}: condition not reached within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, periodMs));
+      if (signal) await sleepOrAbort(periodMs, signal);
+      else await new Promise((r) => setTimeout(r, periodMs));
     }
   }
 
@@ -120,14 +132,15 @@ export class ProbeClient {
     await this.agent.close();
   }
 
-  private async call(method: 'GET' | 'PUT', path: string, body?: string, extraMs = 0): Promise<{ status: number; text: string }> {
+  private async call(method: 'GET' | 'PUT', path: string, body?: string, extraMs = 0, signal?: AbortSignal): Promise<{ status: number; text: string }> {
+    const timeout = AbortSignal.timeout(this.timeoutMs + extraMs);
     const r = await request(new URL(`${this.prefix}${path}`, this.url), {
       method,
       dispatcher: this.agent,
       ...(body !== undefined ? { body, headers: { 'content-type': 'application/json' } } : {}),
       headersTimeout: this.timeoutMs + extraMs,
       bodyTimeout: this.timeoutMs + extraMs,
-      signal: AbortSignal.timeout(this.timeoutMs + extraMs),
+      signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
     });
     return { status: r.statusCode, text: await r.body.text() };
   }

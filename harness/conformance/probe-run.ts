@@ -9,6 +9,8 @@ import type { CheckContext } from './check.ts';
 import type { ClientConnection, SendOptions, WireEvent, WireResponse } from './client-connection.ts';
 import { H2ClientConnection, type H2ClientOptions, type H2RunRecord } from './h2-adapter.ts';
 import { TargetError } from './probe-client.ts';
+import { abortable } from './abortable.ts';
+import { FailureFound } from './verdict.ts';
 
 /** Everything a scenario observed, for verdicts and for reports. */
 export interface ScenarioRun {
@@ -65,33 +67,57 @@ export interface ProbeRunOptions {
 
 const STORE_CAP = 64 * 1024 * 1024;
 
+/**
+ * A script's handler still ran when the harness stopped waiting for its journal. Every script is
+ * built to end well within that time on a server that keeps to its timeouts and reports a client
+ * that left, so this is a failure of the server, not trouble of the harness: it is how dawdle catches
+ * cancel-unreported and current-not-reduced (test/conformance/faults.test.ts).
+ */
+export class ScriptUnfinished extends FailureFound {
+  constructor(id: string, seconds: number, j: Journal) {
+    const last = j.entries.at(-1);
+    super(
+      `the handler's script runs to its end within ${seconds} s (its io calls time out, or see the client leave, as the requirements say)`,
+      `script ${id} had not finished after ${seconds} s (${j.entries.length} journal entries so far${last ? `, the last a ${last.op}` : ''})`,
+      { script: id, journal_entries: j.entries.length },
+    );
+  }
+}
+
 function scriptId(scenario: string, transport: string): string {
   return `dw-${scenario}-${transport}-${randomBytes(5).toString('hex')}`.slice(0, 64);
 }
 
+/**
+ * Runs the scenario's scripts and returns both sides' record. When the check's signal aborts (its
+ * time limit, or the run interrupted) it stops at once: polling and waiting end, the choreography
+ * is no longer awaited, and the connection is destroyed before it rejects with the signal's reason.
+ */
 export async function runProbe(ctx: CheckContext, o: ProbeRunOptions): Promise<ScenarioRun> {
+  const signal = ctx.signal;
   const ids = o.scripts.map(() => scriptId(o.scenario, ctx.transport.name));
-  for (let n = 0; n < ids.length; n++) await ctx.probe.putScript(ids[n]!, o.scripts[n]!);
+  for (let n = 0; n < ids.length; n++) await ctx.probe.putScript(ids[n]!, o.scripts[n]!, signal);
   const conn = await ctx.transport.open({ behaviour: o.behaviour, storeBodyCap: STORE_CAP, ...(o.h2 !== undefined ? { h2: o.h2 } : {}) });
   const h2 = conn instanceof H2ClientConnection ? conn : null;
   const marks: Record<string, number> = {};
   const maxMs = (o.maxSeconds ?? 30) * 1000;
   try {
+    signal.throwIfAborted();
     ids.forEach((id, n) => conn.send({ method: 'GET', path: `${ctx.probe.prefix}/run/${id}` }, o.send?.[n]));
     const live: LiveRun = {
       conn, h2, ids, marks,
-      untilJournal: (n, until, timeoutMs = maxMs) => ctx.probe.pollJournal(ids[n]!, until, timeoutMs),
-      untilEntries: (n, count, timeoutMs = maxMs) => ctx.probe.pollJournal(ids[n]!, (j) => j.entries.length >= count, timeoutMs),
+      untilJournal: (n, until, timeoutMs = maxMs) => ctx.probe.pollJournal(ids[n]!, until, timeoutMs, undefined, signal),
+      untilEntries: (n, count, timeoutMs = maxMs) => ctx.probe.pollJournal(ids[n]!, (j) => j.entries.length >= count, timeoutMs, undefined, signal),
     };
-    if (o.drive) await o.drive(live);
+    if (o.drive) await abortable(o.drive(live), signal);
     const journals: Journal[] = [];
     for (let n = 0; n < ids.length; n++) {
       const optional = o.optional?.includes(n) ?? false;
-      const j = optional ? await journalIfRan(ctx, ids[n]!) : await ctx.probe.journal(ids[n]!, o.maxSeconds ?? 30);
-      if (!j.done && !optional) throw new Error(`script ${ids[n]} did not finish within ${o.maxSeconds ?? 30} s`);
+      const j = optional ? await journalIfRan(ctx, ids[n]!, signal) : await ctx.probe.journal(ids[n]!, o.maxSeconds ?? 30, signal);
+      if (!j.done && !optional) throw new ScriptUnfinished(ids[n]!, o.maxSeconds ?? 30, j);
       journals.push(j);
     }
-    await settle(conn, ids.length, o.settleMs ?? 2000);
+    await abortable(settle(conn, ids.length, o.settleMs ?? 2000), signal);
     return {
       scenario: o.scenario,
       transport: ctx.transport.name,
@@ -113,9 +139,9 @@ export async function runProbe(ctx: CheckContext, o: ProbeRunOptions): Promise<S
  * The journal of a script that may never have run (its request stayed behind a connection the
  * server closed): a target may answer 404 until a run starts, and that means "never ran" here.
  */
-async function journalIfRan(ctx: CheckContext, id: string): Promise<Journal> {
+async function journalIfRan(ctx: CheckContext, id: string, signal: AbortSignal): Promise<Journal> {
   try {
-    return await ctx.probe.journal(id, 2);
+    return await ctx.probe.journal(id, 2, signal);
   } catch (err) {
     if (!(err instanceof TargetError && err.status === 404)) throw err;
     return { id, v: 1, done: false, transport: { http: ctx.transport.http, tls: ctx.transport.tls }, effective: { send_window: null, send_timeout: null }, entries: [], samples: [] };

@@ -1,7 +1,9 @@
 // The conformance runner: the matrix check x transport against one target. Returns data and
 // emits progress events; prints nothing. Checks that judge timing run first, one at a time (every
 // transport's, one after another); then the others of every transport run in parallel (they judge
-// orders and byte counts, which load cannot change); then the checks that must run last.
+// orders and byte counts, which load cannot change); then the checks that must run last. Each check
+// runs bounded (run-check.ts): one that throws or outlives its time limit is an error verdict (could
+// not judge), and is aborted and awaited before the next check starts.
 import { setMaxListeners } from 'node:events';
 import type { Info } from '../../protocol/index.ts';
 import { CHECKS, selectChecks } from './catalogue.ts';
@@ -12,7 +14,8 @@ import { FINDERS, lacking, type Trait, type TraitFinding } from './traits.ts';
 import {
   isHttp2, schemeOf, transportsFor, type Transport, type TransportName, TRANSPORT_NAMES,
 } from './transports.ts';
-import { fail, skip, type Verdict } from './verdict.ts';
+import { runBounded } from './run-check.ts';
+import { skip, type Verdict } from './verdict.ts';
 
 export const RESULT_SCHEMA = 'dawdle.conformance/1';
 
@@ -67,7 +70,10 @@ export interface RunConfig {
   options: RunOptions;
   probePrefix?: string;
   concurrency?: number;
+  /** A check's time limit (default 90 s): past it the check is aborted and its verdict is error. */
   checkTimeoutMs?: number;
+  /** How long an aborted check may take to stop before the next one starts anyway (default 5 s). */
+  abortSettleMs?: number;
   signal?: AbortSignal;
   onEvent?: (e: RunEvent) => void;
   checks?: readonly Check[];
@@ -230,38 +236,30 @@ async function runCheck(
 ): Promise<CheckResult> {
   const start = performance.now();
   const used: string[] = [];
-  cfg.onEvent?.({ type: 'check-start', id: c.id, transport: target.transport.name });
-  const ctx: CheckContext = {
-    transport: target.transport, probe: target.probe, info: target.info, options: cfg.options, signal, trait,
-    scenario<T extends ScenarioRun>(key: string, run: (ctx: CheckContext) => Promise<T>): Promise<T> {
-      if (!used.includes(key)) used.push(key);
-      let p = memo.get(key);
-      if (p === undefined) {
-        p = run(ctx);
-        memo.set(key, p);
-        p.then((r) => { scenarios[key] = toRecord(r); }, () => {});
-      }
-      return p as Promise<T>;
-    },
+  const transport = target.transport.name;
+  cfg.onEvent?.({ type: 'check-start', id: c.id, transport });
+  // The check's own signal (ctx.signal): aborted at its time limit or when the run is interrupted.
+  // A scenario runs with the signal of the check that started it; the checks sharing it share its fate.
+  const contextFor = (checkSignal: AbortSignal): CheckContext => {
+    const ctx: CheckContext = {
+      transport: target.transport, probe: target.probe, info: target.info, options: cfg.options, signal: checkSignal, trait,
+      scenario<T extends ScenarioRun>(key: string, run: (ctx: CheckContext) => Promise<T>): Promise<T> {
+        if (!used.includes(key)) used.push(key);
+        let p = memo.get(key);
+        if (p === undefined) {
+          p = run(ctx);
+          memo.set(key, p);
+          p.then((r) => { scenarios[key] = toRecord(r); }, () => {});
+        }
+        return p as Promise<T>;
+      },
+    };
+    return ctx;
   };
-  const limit = cfg.checkTimeoutMs ?? 90_000;
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const stop = new Promise<Verdict>((resolve) => {
-    timer = setTimeout(() => resolve(fail('the check reaches a verdict', `no verdict within ${limit / 1000} s`)), limit);
-    onAbort = () => resolve(skip('interrupted while running'));
-    signal.addEventListener('abort', onAbort, { once: true });
+  const verdict = await runBounded(c.id, transport, (checkSignal) => c.run(contextFor(checkSignal)), {
+    runSignal: signal, limitMs: cfg.checkTimeoutMs ?? 90_000, settleMs: cfg.abortSettleMs ?? 5000,
   });
-  let verdict: Verdict;
-  try {
-    verdict = await Promise.race([c.run(ctx), stop]);
-  } catch (err) {
-    verdict = fail('the check runs to a verdict', errorText(err), { error_code: (err as { code?: string }).code ?? null });
-  } finally {
-    clearTimeout(timer);
-    if (onAbort) signal.removeEventListener('abort', onAbort);
-  }
-  return resultOf(c, target.transport.name, verdict, used, start);
+  return resultOf(c, transport, verdict, used, start);
 }
 
 function resultOf(c: Check, transport: TransportName, verdict: Verdict, scenarios: string[], start: number): CheckResult {
@@ -280,11 +278,6 @@ export function methodOn(c: Check, transport: TransportName): string {
 function toRecord(r: ScenarioRun): ScenarioRecord {
   const { bodies, ...rest } = r;
   return { ...rest, bodyBytes: bodies.map((b) => b.length) };
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof Error) return `${(err as { code?: string }).code ? `${(err as { code?: string }).code}: ` : ''}${err.message}`;
-  return String(err);
 }
 
 /** Runs `work` over `items` with at most `n` at a time. */

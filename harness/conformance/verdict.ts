@@ -1,5 +1,7 @@
-// A check's verdict as a value (h2spec style): pass, fail with expected/actual and evidence, or
-// skip with the reason. Data only; reporters decide how to show it.
+// A check's verdict as a value (h2spec style): pass, fail with expected/actual and evidence, skip
+// with the reason, or error: the harness could not reach a verdict (what it saw, and what the user
+// can do). An error blames nobody: it is not a failure of the server. Data only; reporters decide
+// how to show it.
 
 /** Numbers and short facts that back a verdict, shown beside it in every report. */
 export type Evidence = Record<string, string | number | boolean | null>;
@@ -7,7 +9,9 @@ export type Evidence = Record<string, string | number | boolean | null>;
 export type Verdict =
   | { status: 'pass'; evidence?: Evidence; note?: string }
   | { status: 'fail'; expected: string; actual: string; evidence?: Evidence }
-  | { status: 'skip'; reason: string; evidence?: Evidence };
+  | { status: 'skip'; reason: string; evidence?: Evidence }
+  /** Could not judge: `reason` is what the harness saw, `hint` what the user can do about it. */
+  | { status: 'error'; reason: string; hint: string; evidence?: Evidence };
 
 export type VerdictStatus = Verdict['status'];
 
@@ -21,6 +25,23 @@ export function fail(expected: string, actual: string, evidence?: Evidence): Ver
 
 export function skip(reason: string, evidence?: Evidence): Verdict {
   return { status: 'skip', reason, ...(evidence ? { evidence } : {}) };
+}
+
+/**
+ * Thrown where what was seen already decides against the server (e.g. a handler whose script never
+ * finished): the runner makes it a fail with these words, not an error. Everything else a check
+ * throws is the harness's trouble (an error verdict).
+ */
+export class FailureFound extends Error {
+  override readonly name = 'FailureFound';
+  constructor(readonly expected: string, readonly actual: string, readonly evidence?: Evidence) {
+    super(`expected ${expected}; actual ${actual}`);
+  }
+}
+
+/** A verdict the harness could not reach (see harness/conformance/error-hints.ts for the hints). */
+export function errorVerdict(reason: string, hint: string, evidence?: Evidence): Verdict {
+  return { status: 'error', reason, hint, ...(evidence ? { evidence } : {}) };
 }
 
 /**

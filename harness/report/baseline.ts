@@ -4,12 +4,14 @@ import type { VerdictStatus } from '../conformance/verdict.ts';
 import { resultKey, type ReportDocument } from './document.ts';
 
 /**
- * - new-failure: fails now, did not fail before (passed, was skipped, or was not run)
+ * - new-failure: fails now, did not fail before (passed, was skipped, could not be judged, or was
+ *   not run)
  * - still-failing: failed before and fails now
  * - fixed: failed before, passes now
- * - unchanged: same status as before (pass or skip)
+ * - unchanged: same status as before (pass, skip, or error again)
  * - changed: any other move that involves no failure now (fail -> skip, pass -> skip, skip -> pass,
- *   or not run before)
+ *   or not run before), and every move to or from error (could not judge) that is not a failure
+ *   now: pass -> error is not a new failure, fail -> error is not fixed, error -> pass not fixed
  */
 export type Change = 'new-failure' | 'fixed' | 'still-failing' | 'unchanged' | 'changed';
 
@@ -82,9 +84,12 @@ export const GATES: readonly Gate[] = ['any-fail', 'regressions'];
 
 /**
  * Whether the run fails the gate: any-fail = some verdict failed; regressions = some verdict is a
- * new failure against the baseline (failures the baseline already had do not count).
+ * new failure against the baseline (failures the baseline already had do not count). Under both,
+ * any error fails the gate too: a verdict the harness could not reach cannot show that the server
+ * passes, nor that it did not regress.
  */
 export function failsGate(doc: Pick<ReportDocument, 'results' | 'comparison'>, gate: Gate): boolean {
+  if (doc.results.some((r) => r.verdict.status === 'error')) return true;
   if (gate === 'any-fail') return doc.results.some((r) => r.verdict.status === 'fail');
   if (doc.comparison === undefined) throw new Error('the regressions gate needs a comparison');
   return doc.comparison.entries.some((e) => e.change === 'new-failure');

@@ -1,15 +1,17 @@
 // Console output of a conformance run: one line per verdict as it arrives, and the summary table
-// (requirement x transport) with the failures spelled out. Text only; the CLI decides where it goes.
+// (requirement x transport) with the failures spelled out, then the errors (checks the harness could
+// not judge: what it saw, what to do) apart from them. Text only; the CLI decides where it goes.
 import type { CheckResult, RunResult } from '../conformance/runner.ts';
 import type { TransportName } from '../conformance/transports.ts';
+import type { VerdictStatus } from '../conformance/verdict.ts';
 import { CHANGE_LABEL, changeSummary, type Comparison } from './baseline.ts';
 
 export interface Style {
   color: boolean;
 }
 
-const MARK = { pass: 'PASS', fail: 'FAIL', skip: 'skip' } as const;
-const COLOR = { pass: '\x1b[32m', fail: '\x1b[31m', skip: '\x1b[33m' } as const;
+const MARK = { pass: 'PASS', fail: 'FAIL', skip: 'skip', error: 'ERROR' } as const;
+const COLOR = { pass: '\x1b[32m', fail: '\x1b[31m', skip: '\x1b[33m', error: '\x1b[35m' } as const;
 const RESET = '\x1b[0m';
 
 function mark(status: keyof typeof MARK, s: Style, width = 4): string {
@@ -17,13 +19,25 @@ function mark(status: keyof typeof MARK, s: Style, width = 4): string {
   return s.color ? `${COLOR[status]}${m}${RESET}` : m;
 }
 
-/** "PASS h1    WIN-01  (930 ms)" plus the reason of a skip or the gist of a failure. */
+/**
+ * "PASS h1     WIN-01  (930 ms)" plus the reason of a skip, the gist of a failure or what stopped a
+ * check that could not be judged ("ERROR h1    ...": the transport column gives way by one).
+ */
 export function resultLine(r: CheckResult, s: Style): string {
   const v = r.verdict;
-  const base = `${mark(v.status, s)} ${r.transport.padEnd(6)} ${r.id.padEnd(7)} ${`(${r.durationMs} ms)`.padEnd(11)}`;
+  const head = `${mark(v.status, s)} ${r.transport.padEnd(10 - MARK[v.status].length)}`;
+  const base = `${head} ${r.id.padEnd(7)} ${`(${r.durationMs} ms)`.padEnd(11)}`;
   if (v.status === 'fail') return `${base} expected ${v.expected}; actual ${v.actual}`;
   if (v.status === 'skip') return `${base} ${v.reason}`;
+  if (v.status === 'error') return `${base} could not judge: ${v.reason}`;
   return base.trimEnd();
+}
+
+/** "156 passed, 0 failed, 2 errors, 12 skipped": errors only when there are any. */
+export function countsLine(results: ReadonlyArray<Pick<CheckResult, 'verdict'>>): string {
+  const n = (st: VerdictStatus) => results.filter((r) => r.verdict.status === st).length;
+  const errors = n('error');
+  return `${n('pass')} passed, ${n('fail')} failed, ${errors > 0 ? `${errors} error${errors === 1 ? '' : 's'}, ` : ''}${n('skip')} skipped`;
 }
 
 export function summaryTable(result: RunResult, s: Style): string {
@@ -35,13 +49,12 @@ export function summaryTable(result: RunResult, s: Style): string {
   for (const id of ids) {
     const row = transports.map((t) => {
       const r = cell.get(`${id} ${t}`);
-      return r ? `${mark(r.verdict.status, s)}    ` : '-       ';
+      return r ? `${mark(r.verdict.status, s, 5)}   ` : '-       ';
     });
     lines.push(`${id.padEnd(12)}${row.join('')}`);
   }
-  const n = (st: string) => result.results.filter((r) => r.verdict.status === st).length;
   lines.push('');
-  lines.push(`${n('pass')} passed, ${n('fail')} failed, ${n('skip')} skipped in ${(result.durationMs / 1000).toFixed(1)} s${result.interrupted ? ' (interrupted: partial results)' : ''}`);
+  lines.push(`${countsLine(result.results)} in ${(result.durationMs / 1000).toFixed(1)} s${result.interrupted ? ' (interrupted: partial results)' : ''}`);
   const fails = result.results.filter((r) => r.verdict.status === 'fail');
   if (fails.length > 0) {
     lines.push('', 'Failures:');
@@ -53,6 +66,16 @@ export function summaryTable(result: RunResult, s: Style): string {
       const ev = Object.entries(v.evidence ?? {}).map(([k, x]) => `${k}=${String(x)}`).join(', ');
       if (ev) lines.push(`    evidence: ${ev}`);
       if (r.interpretations.length > 0) lines.push(`    relies on: ${r.interpretations.join(', ')} (docs/interpretations.md)`);
+    }
+  }
+  const errors = result.results.filter((r) => r.verdict.status === 'error');
+  if (errors.length > 0) {
+    lines.push('', 'Errors (could not judge):');
+    for (const r of errors) {
+      const v = r.verdict as Extract<CheckResult['verdict'], { status: 'error' }>;
+      lines.push(`  ${r.id} on ${r.transport}: ${r.text.replace(/`/g, '')}`);
+      lines.push(`    saw:   ${v.reason}`);
+      lines.push(`    hint:  ${v.hint}`);
     }
   }
   return lines.join('\n');
@@ -75,6 +98,7 @@ export function comparisonText(doc: Pick<RunResult, 'results'> & { comparison: C
       let detail = `${e.before ?? 'not run'} -> ${e.after}`;
       if (r && r.verdict.status === 'fail' && kind !== 'still-failing') detail += `: expected ${r.verdict.expected}; actual ${r.verdict.actual}`;
       if (r && r.verdict.status === 'skip') detail += `: ${r.verdict.reason}`;
+      if (r && r.verdict.status === 'error') detail += `: could not judge: ${r.verdict.reason}`;
       lines.push(`  ${painted} ${e.transport.padEnd(6)} ${e.id.padEnd(7)} ${detail}`);
     }
   }

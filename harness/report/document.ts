@@ -9,6 +9,7 @@ import { release, type as osType } from 'node:os';
 import { z } from 'zod';
 import { formatPath, Info, Journal } from '../../protocol/index.ts';
 import { RESULT_SCHEMA, type RunResult } from '../conformance/runner.ts';
+import type { VerdictStatus } from '../conformance/verdict.ts';
 import type { Comparison } from './baseline.ts';
 
 export const REPORT_SCHEMA = RESULT_SCHEMA;
@@ -36,12 +37,14 @@ export class ReportInputError extends Error {
   override readonly name = 'ReportInputError';
 }
 
-const Status = z.enum(['pass', 'fail', 'skip']);
+// 'error' (could not judge) was added within /1: older reports simply have none.
+const Status = z.enum(['pass', 'fail', 'skip', 'error']);
 const Evidence = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
 const Verdict = z.discriminatedUnion('status', [
   z.object({ status: z.literal('pass'), evidence: Evidence.optional(), note: z.string().optional() }),
   z.object({ status: z.literal('fail'), expected: z.string(), actual: z.string(), evidence: Evidence.optional() }),
   z.object({ status: z.literal('skip'), reason: z.string(), evidence: Evidence.optional() }),
+  z.object({ status: z.literal('error'), reason: z.string(), hint: z.string(), evidence: Evidence.optional() }),
 ]);
 const CheckResult = z.object({
   id: z.string().min(1),
@@ -135,8 +138,8 @@ export function transportsOf(doc: Pick<RunResult, 'results'>): string[] {
   return [...new Set(doc.results.map((r) => r.transport))];
 }
 
-export function countStatus(results: ReadonlyArray<{ verdict: { status: string } }>): { pass: number; fail: number; skip: number } {
-  const n = { pass: 0, fail: 0, skip: 0 };
+export function countStatus(results: ReadonlyArray<{ verdict: { status: string } }>): Record<VerdictStatus, number> {
+  const n: Record<VerdictStatus, number> = { pass: 0, fail: 0, skip: 0, error: 0 };
   for (const r of results) n[r.verdict.status as keyof typeof n]++;
   return n;
 }

@@ -1,6 +1,7 @@
 // JUnit XML: one <testsuite> per requirement group and transport, one <testcase> per
-// requirement; fail -> <failure> with the evidence summary, skip -> <skipped> with the reason
-// (never <error>). Checked against test/fixtures/junit.xsd with xmllint in the tests.
+// requirement; fail -> <failure> with the evidence summary, skip -> <skipped> with the reason,
+// error (the harness could not judge) -> <error> with what it saw and the hint, counted in the
+// `errors` attributes. Checked against test/fixtures/junit.xsd with xmllint in the tests.
 import type { CheckResult } from '../conformance/runner.ts';
 import { CHANGE_LABEL, changeIndex, type ComparisonEntry } from './baseline.ts';
 import { countStatus, type ReportDocument } from './document.ts';
@@ -19,6 +20,7 @@ function evidenceText(r: CheckResult, change: ComparisonEntry | undefined): stri
   const lines: string[] = [];
   if (v.status === 'fail') lines.push(`expected: ${v.expected}`, `actual:   ${v.actual}`);
   if (v.status === 'skip') lines.push(`skipped: ${v.reason}`);
+  if (v.status === 'error') lines.push(`could not judge: ${v.reason}`, `hint: ${v.hint}`);
   if (v.status === 'pass' && v.note) lines.push(`note: ${v.note}`);
   for (const [k, val] of Object.entries(v.evidence ?? {})) lines.push(`${k}: ${String(val)}`);
   if (r.interpretations.length > 0) lines.push(`relies on: ${r.interpretations.join(', ')}`);
@@ -38,13 +40,13 @@ export function renderJunit(doc: ReportDocument): string {
   const stamp = xmlEscape(doc.startedAt.replace(/\.\d+Z$/, '').replace(/Z$/, ''));
   const all = countStatus(doc.results);
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  out.push(`<testsuites name="dawdle conformance" tests="${doc.results.length}" failures="${all.fail}" errors="0" skipped="${all.skip}" time="${secs(doc.durationMs)}">`);
+  out.push(`<testsuites name="dawdle conformance" tests="${doc.results.length}" failures="${all.fail}" errors="${all.error}" skipped="${all.skip}" time="${secs(doc.durationMs)}">`);
   let n = 0;
   for (const [key, rs] of suites) {
     const [group, transport] = key.split(' ') as [string, string];
     const target = doc.targets.find((t) => t.transport === transport);
     const c = countStatus(rs);
-    out.push(`  <testsuite name="${xmlEscape(`${group} (${transport})`)}" id="${n++}" package="dawdle.${xmlEscape(transport)}" tests="${rs.length}" failures="${c.fail}" errors="0" skipped="${c.skip}" time="${secs(rs.reduce((a, r) => a + r.durationMs, 0))}" timestamp="${stamp}">`);
+    out.push(`  <testsuite name="${xmlEscape(`${group} (${transport})`)}" id="${n++}" package="dawdle.${xmlEscape(transport)}" tests="${rs.length}" failures="${c.fail}" errors="${c.error}" skipped="${c.skip}" time="${secs(rs.reduce((a, r) => a + r.durationMs, 0))}" timestamp="${stamp}">`);
     out.push('    <properties>');
     const props: Array<[string, string]> = [['dawdle', doc.environment.dawdle], ['transport', transport]];
     if (target) props.push(['target', target.url], ['server', target.info.server]);
@@ -59,7 +61,10 @@ export function renderJunit(doc: ReportDocument): string {
       if (v.status === 'fail') {
         out.push(`      <failure message="${xmlEscape(`expected ${v.expected}; actual ${v.actual}`)}" type="${r.level}">${xmlEscape(text)}</failure>`);
       }
-      if (v.status !== 'fail') out.push(`      <system-out>${xmlEscape(text)}</system-out>`);
+      if (v.status === 'error') {
+        out.push(`      <error message="${xmlEscape(`could not judge: ${v.reason}`)}" type="${xmlEscape(String(v.evidence?.error_code ?? 'error'))}">${xmlEscape(text)}</error>`);
+      }
+      if (v.status !== 'fail' && v.status !== 'error') out.push(`      <system-out>${xmlEscape(text)}</system-out>`);
       out.push('    </testcase>');
     }
     out.push('  </testsuite>');

@@ -1,5 +1,6 @@
 // The markdown summary (--summary-md), shaped for a CI job summary page: the verdict in one
-// heading, counts, the failures with expected/actual, the changes against a baseline, and the
+// heading, counts, the failures with expected/actual, the errors (checks the harness could not
+// judge) apart from them with what it saw and what to do, the changes against a baseline, and the
 // whole matrix folded away. Text from the target (server names, error strings) is escaped so it
 // can neither format the page nor inject HTML (job summary pages render both).
 import type { CheckResult } from '../conformance/runner.ts';
@@ -15,7 +16,7 @@ export function mdEscape(s: string): string {
     .replace(/([\\`*_[\]|~])/g, '\\$1');
 }
 
-const ICON = { pass: '✅ pass', fail: '❌ FAIL', skip: '⏭️ skip' } as const;
+const ICON = { pass: '✅ pass', fail: '❌ FAIL', skip: '⏭️ skip', error: '⚠️ ERROR' } as const;
 const CHANGE_ICON: Readonly<Record<Change, string>> = {
   'new-failure': '🆕 new failure', fixed: '🔧 fixed', 'still-failing': 'still failing', changed: 'changed', unchanged: '',
 };
@@ -25,9 +26,10 @@ export function renderMarkdown(doc: ReportDocument): string {
   const transports = transportsOf(doc);
   const changes = changeIndex(doc.comparison);
   const out: string[] = [];
-  const verdict = n.fail > 0 ? '❌ FAIL' : '✅ PASS';
+  const verdict = n.fail > 0 ? '❌ FAIL' : n.error > 0 ? '⚠️ ERROR' : '✅ PASS';
   out.push(`## dawdle conformance: ${verdict}${doc.interrupted ? ' (interrupted: partial results)' : ''}`, '');
-  out.push(`**${n.fail} failed, ${n.pass} passed, ${n.skip} skipped** — ${doc.results.length} verdicts on ${transports.join(', ') || 'no transport'} in ${(doc.durationMs / 1000).toFixed(1)} s`, '');
+  const errors = n.error > 0 ? `${n.error} ${n.error === 1 ? 'error' : 'errors'} (could not judge), ` : '';
+  out.push(`**${n.fail} failed, ${errors}${n.pass} passed, ${n.skip} skipped** — ${doc.results.length} verdicts on ${transports.join(', ') || 'no transport'} in ${(doc.durationMs / 1000).toFixed(1)} s`, '');
   for (const t of doc.targets) out.push(`- target ${mdEscape(t.url)} (${mdEscape(t.transport)}): ${mdEscape(t.info.server)}`);
   out.push(`- dawdle ${mdEscape(doc.environment.dawdle)}, Node ${mdEscape(doc.environment.node)}, ${mdEscape(doc.environment.os)}, started ${mdEscape(doc.startedAt)}`, '');
   if (doc.comparison) {
@@ -43,6 +45,19 @@ export function renderMarkdown(doc: ReportDocument): string {
       const v = r.verdict as Extract<CheckResult['verdict'], { status: 'fail' }>;
       const c = changes.get(resultKey(r));
       out.push(`| ${r.id} | ${mdEscape(r.transport)} | ${mdEscape(v.expected)} | ${mdEscape(v.actual)} |${doc.comparison ? ` ${c ? CHANGE_ICON[c.change] : ''} |` : ''}`);
+    }
+    out.push('');
+  }
+
+  const errs = doc.results.filter((r) => r.verdict.status === 'error');
+  if (errs.length > 0) {
+    out.push('### Errors (could not judge)', '', 'Not failures of the server: the harness could not reach these verdicts.', '');
+    out.push(`| requirement | transport | what the harness saw | what you can do |${doc.comparison ? ' baseline |' : ''}`);
+    out.push(`|---|---|---|---|${doc.comparison ? '---|' : ''}`);
+    for (const r of errs) {
+      const v = r.verdict as Extract<CheckResult['verdict'], { status: 'error' }>;
+      const c = changes.get(resultKey(r));
+      out.push(`| ${r.id} | ${mdEscape(r.transport)} | ${mdEscape(v.reason)} | ${mdEscape(v.hint)} |${doc.comparison ? ` ${c ? CHANGE_ICON[c.change] : ''} |` : ''}`);
     }
     out.push('');
   }

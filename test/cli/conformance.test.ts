@@ -114,6 +114,36 @@ test('--transport h2c: the HTTP/2 checks run, a check that does not apply says w
   assert.equal(report.results.map((x: { transport: string }) => x.transport), ['h2c', 'h2c']);
 });
 
+test('a check the harness cannot judge (the target refuses its probe script): ERROR, listed with a hint, exit 1 under both gates', async () => {
+  // Speaks the probe protocol's /info, refuses every script: nothing can be judged.
+  const info = { protocol: 1, server: 'refuses-scripts/1', features: ['send_window', 'send_timeout'], defaults: { send_window: 65536, send_timeout: 30 }, active_requests: 0 };
+  const refusing = createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/__probe/info') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(info));
+    req.resume();
+    res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'script store unavailable' }));
+  });
+  await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
+  try {
+    const json = join(dir, 'errors.json');
+    let r = await dawdle(['conformance', '--target', url, '--transport', 'h1', '--only', 'CFG-01', '--json', json]);
+    assert.is(r.code, 1, r.out + r.err);
+    assert.match(r.out, /ERROR h1 +CFG-01 .*could not judge: ERR_PROBE_REJECTED: target refused script dw-\S+: 503 script store unavailable/);
+    assert.match(r.out, /\n0 passed, 0 failed, 1 error, 0 skipped in /);
+    assert.match(r.out, /\nErrors \(could not judge\):\n  CFG-01 on h1: [^\n]+\n    saw: +ERR_PROBE_REJECTED[^\n]+\n    hint: +the target refused a probe script \(503\)/);
+    assert.not.match(r.out, /\nFailures:/);
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    assert.is(report.results[0].verdict.status, 'error');
+    assert.match(report.results[0].verdict.hint, /probe protocol v1/);
+    // Against a baseline with the same error: nothing new, yet the regressions gate still fails.
+    r = await dawdle(['conformance', '--target', url, '--transport', 'h1', '--only', 'CFG-01', '--baseline', json, '--gate', 'regressions']);
+    assert.is(r.code, 1, r.out + r.err);
+    assert.match(r.out, /0 new failures, 0 fixed, 0 still failing, 0 changed, 1 unchanged/);
+  } finally {
+    refusing.close();
+  }
+});
+
 test('--profile: every problem of a bad profile at once (exit 2); a bundled name drives the ISO crowd', async () => {
   const bad = join(dir, 'bad.yaml');
   writeFileSync(bad, 'name: x\nread:\n  behaviour: nope\n');

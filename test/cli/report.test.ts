@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { readReport } from '../../harness/report/document.ts';
 import { EMBEDDED_SERVER, startServerProcess, type ServerProcess } from '../../harness/conformance/server-process.ts';
-import { FIXTURE } from '../report/fixtures.ts';
+import { FIXTURE, runWithErrors } from '../report/fixtures.ts';
 import { junitSchemaCheck } from '../report/junit-schema.ts';
 
 const BIN = new URL('../../bin/dawdle.mjs', import.meta.url).pathname;
@@ -107,6 +107,20 @@ test('report RUN.json re-renders HTML, markdown and JUnit from the committed run
   assert.match(readFileSync(f('re.md'), 'utf8'), /^## dawdle conformance: ❌ FAIL/);
   await validJunit(f('re.xml'));
   assert.equal(readReport(f('re.json')), readReport(FIXTURE), 'JSON written back is the same document');
+});
+
+test('report RUN.json with errors (could not judge): rendered apart from failures in every format, exit 0', async () => {
+  const { doc } = runWithErrors();
+  writeFileSync(f('errors.json'), JSON.stringify(doc));
+  const r = await dawdle(['report', f('errors.json'), '--html', f('err.html'), '--summary-md', f('err.md'), '--junit', f('err.xml'), '--baseline', FIXTURE]);
+  assert.is(r.code, 0, r.out + r.err);
+  assert.match(r.out, /9 passed, 13 failed, 2 errors, 0 skipped/);
+  assert.match(r.out, /\nErrors \(could not judge\):\n/);
+  assert.match(r.out, /changed +h1 +\S+ +pass -> error: could not judge: ERR_CHECK_TIMEOUT/);
+  assert.match(readFileSync(f('err.html'), 'utf8'), /<td class="cell error"/);
+  assert.match(readFileSync(f('err.md'), 'utf8'), /### Errors \(could not judge\)/);
+  assert.match(readFileSync(f('err.xml'), 'utf8'), /errors="2"/);
+  await validJunit(f('err.xml'));
 });
 
 test('two real runs: --baseline marks new failures, --gate decides the exit code, report --diff shows the change', async () => {

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { changeOf, compare, countChanges, failsGate } from '../../harness/report/baseline.ts';
-import { readReport, ReportInputError } from '../../harness/report/document.ts';
+import { countStatus, readReport, ReportInputError } from '../../harness/report/document.ts';
 import { renderJson } from '../../harness/report/json.ts';
 import { faultyRun, FIXTURE } from './fixtures.ts';
 
@@ -36,6 +36,18 @@ test('a real report reads back; writing it again loses nothing', () => {
   assert.is(doc.results.length, 24);
   const again = readReport(file('again.json', renderJson(doc)));
   assert.equal(again, doc);
+});
+
+test('an error verdict (could not judge) reads back; reports written before it existed still load', () => {
+  const doc = faultyRun();
+  assert.not.ok(doc.results.some((r) => r.verdict.status === 'error'), 'the committed fixture predates the error status');
+  doc.results[0]!.verdict = { status: 'error', reason: 'ERR_JOURNAL: journal x: 404 gone', hint: 'check that the probe keeps journals until they are read', evidence: { error_code: 'ERR_JOURNAL' } };
+  const again = readReport(file('error.json', renderJson(doc)));
+  assert.equal(again.results[0]!.verdict, doc.results[0]!.verdict);
+  assert.equal(countStatus(again.results), { pass: 9, fail: 14, skip: 0, error: 1 });
+  const { hint: _hint, ...noHint } = doc.results[0]!.verdict as { hint: string };
+  doc.results[0]!.verdict = noHint as never;
+  assert.match(problem(file('no-hint.json', renderJson(doc))), /damaged report: results\[0\]\.verdict/);
 });
 
 test('bad report files: one line each, saying what is wrong', () => {
@@ -66,6 +78,28 @@ test('change of a verdict against the baseline', () => {
   assert.is(changeOf(null, 'pass'), 'changed');
   assert.is(changeOf('pass', 'pass'), 'unchanged');
   assert.is(changeOf('skip', 'skip'), 'unchanged');
+  // error (could not judge) is neither a failure nor a pass.
+  assert.is(changeOf('pass', 'error'), 'changed');
+  assert.is(changeOf('fail', 'error'), 'changed');
+  assert.is(changeOf('error', 'pass'), 'changed');
+  assert.is(changeOf(null, 'error'), 'changed');
+  assert.is(changeOf('error', 'error'), 'unchanged');
+  assert.is(changeOf('error', 'fail'), 'new-failure');
+});
+
+test('gates: any error fails both, even with no failure and nothing new against the baseline', () => {
+  const clean = faultyRun();
+  for (const r of clean.results) r.verdict = { status: 'pass' };
+  clean.comparison = compare(clean, clean, 'base.json');
+  assert.not.ok(failsGate(clean, 'any-fail'));
+  assert.not.ok(failsGate(clean, 'regressions'));
+  const errored = faultyRun();
+  for (const r of errored.results) r.verdict = { status: 'pass' };
+  errored.results[3]!.verdict = { status: 'error', reason: 'ERR_CHECK_TIMEOUT: ...', hint: 'rerun it' };
+  errored.comparison = compare(errored, errored, 'base.json');
+  assert.is(countChanges(errored.comparison)['new-failure'], 0);
+  assert.ok(failsGate(errored, 'any-fail'));
+  assert.ok(failsGate(errored, 'regressions'), 'an error cannot prove there was no regression');
 });
 
 test('compare and gates: only new failures fail the regressions gate', () => {

@@ -26,3 +26,20 @@ export function hostileRun(): ReportDocument {
   }
   return doc;
 }
+
+/** What a verdict the harness could not reach looks like (a probe that forgot a journal). */
+export const ERROR_VERDICT = {
+  status: 'error', reason: `ERR_JOURNAL: journal dw-x: 404 gone ${HOSTILE}`,
+  hint: "the target's journal endpoint answered 404 for a script the harness had stored; check that the probe keeps journals until they are read",
+  evidence: { error_code: 'ERR_JOURNAL' },
+} as const;
+
+/** The faulty run with one failure and one pass turned into errors (could not judge). */
+export function runWithErrors(): { doc: ReportDocument; errors: ReportDocument['results'] } {
+  const doc = faultyRun();
+  const fail = doc.results.find((r) => r.verdict.status === 'fail')!;
+  const pass = doc.results.find((r) => r.verdict.status === 'pass')!;
+  fail.verdict = { ...ERROR_VERDICT };
+  pass.verdict = { status: 'error', reason: 'ERR_CHECK_TIMEOUT: did not finish within 90 s (its time limit) and was aborted', hint: 'rerun it alone with --only X', evidence: { error_code: 'ERR_CHECK_TIMEOUT', time_limit_s: 90 } };
+  return { doc, errors: [fail, pass] };
+}

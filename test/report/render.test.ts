@@ -5,13 +5,15 @@
 // @test quick
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
 import { compare } from '../../harness/report/baseline.ts';
 import { renderHtml } from '../../harness/report/html/index.ts';
 import { chartOf } from '../../harness/report/html/timeline.ts';
 import { extrasTable, responsesTable } from '../../harness/report/html/evidence.ts';
 import { renderJunit } from '../../harness/report/junit.ts';
 import { mdEscape, renderMarkdown } from '../../harness/report/markdown.ts';
-import { faultyRun, hostileRun, HOSTILE } from './fixtures.ts';
+import type { CheckResult } from '../../harness/conformance/runner.ts';
+import { faultyRun, hostileRun, HOSTILE, runWithErrors } from './fixtures.ts';
 import { junitSchemaCheck as xmllint } from './junit-schema.ts';
 
 
@@ -47,6 +49,52 @@ test('HTML: what the target said is escaped everywhere (no markup, no script, no
   assert.is([...html.matchAll(/<script(?: [^>]*)?>/g)].length, 3);
 });
 
+test('HTML: an error verdict is ERROR, in its own colour, apart from the failures: matrix, banner, filter, section', () => {
+  const { doc, errors } = runWithErrors();
+  const html = renderHtml(doc);
+  const [journal404, timedOut] = errors as [CheckResult, CheckResult];
+  // Matrix: its own cell class and word, linking to its section; the failing cells are one fewer.
+  const cell = new RegExp(`<td class="cell error" data-transport="h1" data-status="error" data-change="none"><a href="#c-h1-${journal404.id}" title="could not judge: ERR_JOURNAL: journal dw-x: 404 gone [^"]*the probe keeps journals until they are read\\)">ERROR</a></td>`);
+  assert.match(html, cell);
+  assert.is([...html.matchAll(/<td class="cell error"/g)].length, 2);
+  assert.is([...html.matchAll(/<td class="cell fail"/g)].length, 13);
+  assert.match(html, /<tfoot><tr><th colspan="2">fail · error · pass · skip<\/th><td data-transport="h1"><span class="n fail">\d+<\/span> <span class="n error">2<\/span>/);
+  // Banner and title: the run still FAILs (failures win); errors counted apart.
+  assert.match(html, /<header class="banner fail">/);
+  assert.match(html, /<span class="n error">2 errors \(could not judge\)<\/span>/);
+  assert.match(html, /<title>dawdle conformance: FAIL \(13 failed, 2 could not be judged\)/);
+  // Filter: a status box of its own, with its count.
+  assert.match(html, /<label class="f-status"><input type="checkbox" name="status" value="error" checked> <span class="badge error">ERROR<\/span> 2<\/label>/);
+  // Sections: an Errors heading between the failures and the rest, with what the harness saw and the hint, escaped.
+  const failures = html.indexOf('<h2 id="failures">');
+  const errs = html.indexOf('<h2 id="errors">Errors: could not judge (2)</h2>');
+  const others = html.indexOf('<h2 id="others">');
+  assert.ok(failures < errs && errs < others, 'failures, then errors, then the rest');
+  const section = html.slice(html.indexOf(`<section class="check st-error" id="c-h1-${journal404.id}"`), others);
+  assert.ok(section.length > 0 && html.indexOf(`id="c-h1-${journal404.id}"`) > errs, 'the section sits under Errors');
+  assert.match(section, /<h3><span class="badge error">ERROR<\/span>/);
+  assert.match(section, /<table class="kv verdict error"><caption>Could not judge \(not a failure of the server\)<\/caption><tbody><tr class="saw"><th>the harness saw<\/th><td>ERR_JOURNAL: journal dw-x: 404 gone &lt;img/);
+  assert.match(section, /<tr class="hint"><th>what you can do<\/th><td>the target&#39;s journal endpoint answered 404/);
+  assert.ok(html.includes(`id="c-h1-${timedOut.id}"`));
+  assert.not.ok(html.includes(HOSTILE), 'the raw string never appears');
+  // Only errors: the banner is ERROR (purple), not PASS or FAIL.
+  const onlyErrors = runWithErrors().doc;
+  for (const r of onlyErrors.results) if (r.verdict.status === 'fail') r.verdict = { status: 'pass' };
+  const h2 = renderHtml(onlyErrors);
+  assert.match(h2, /<header class="banner error"><h1><span class="verdict">ERROR<\/span>/);
+  assert.match(h2, /<title>dawdle conformance: ERROR \(2 could not be judged\)/);
+});
+
+test('HTML: the error colour is its own (not FAIL red, SKIP amber or PASS green)', () => {
+  const css = readFileSync(new URL('../../harness/report/html/assets/report.css', import.meta.url), 'utf8');
+  const v = (name: string) => new RegExp(`--${name}: (#[0-9a-f]{6})`).exec(css)![1]!;
+  const error = v('error');
+  assert.equal([v('fail'), v('skip'), v('pass')].includes(error), false, error);
+  for (const rule of ['.matrix td.error { background: var(--error)', '.badge.error { background: var(--error)', 'section.check.st-error { border-left-color: var(--error)', '.banner.error {', '.n.error { color: var(--error)']) {
+    assert.ok(css.includes(rule), rule);
+  }
+});
+
 test('markdown: summary, failures table, escaped target text', () => {
   const md = renderMarkdown(hostileRun());
   assert.match(md, /^## dawdle conformance: ❌ FAIL/);
@@ -59,6 +107,28 @@ test('markdown: summary, failures table, escaped target text', () => {
   for (const row of md.split('\n').filter((l) => l.startsWith('| ') && l.includes('boom'))) {
     assert.is(row.split(/(?<!\\)\|/).length - 2, 4, row);
   }
+});
+
+test('markdown: errors counted and tabled apart from the failures, with what the harness saw and the hint, escaped', () => {
+  const { doc, errors } = runWithErrors();
+  const md = renderMarkdown(doc);
+  assert.match(md, /^## dawdle conformance: ❌ FAIL/);
+  assert.match(md, /\*\*13 failed, 2 errors \(could not judge\), 9 passed, 0 skipped\*\*/);
+  const failures = md.indexOf('### Failures');
+  const errs = md.indexOf('### Errors (could not judge)');
+  assert.ok(failures > 0 && errs > failures, 'errors after failures');
+  assert.not.match(md.slice(failures, errs), /ERR_JOURNAL/, 'not among the failures');
+  const table = md.slice(errs).split('\n').filter((l) => l.startsWith('| '));
+  assert.is(table[0], '| requirement | transport | what the harness saw | what you can do |');
+  const row = table.find((l) => l.startsWith(`| ${errors[0]!.id} | h1 |`))!;
+  assert.match(row, /ERR\\_JOURNAL: journal dw-x: 404 gone &lt;img/);
+  assert.match(row, /the target's journal endpoint answered 404/);
+  assert.is(row.split(/(?<!\\)\|/).length - 2, 4, row);
+  assert.not.match(md, /<img|<script/i);
+  assert.match(md, new RegExp(`\\| ${errors[0]!.id} \\| ⚠️ ERROR \\|`), 'the folded matrix says ERROR');
+  // Nothing failed, something could not be judged: the heading says ERROR, not PASS.
+  for (const r of doc.results) if (r.verdict.status === 'fail') r.verdict = { status: 'pass' };
+  assert.match(renderMarkdown(doc), /^## dawdle conformance: ⚠️ ERROR/);
 });
 
 test('markdown and JUnit carry the comparison with a baseline', () => {
@@ -167,6 +237,25 @@ test('JUnit: passes the JUnit schema (xmllint); failure, skip and hostile text i
   assert.is([...xml.matchAll(/<failure /g)].length, 14);
   assert.is([...xml.matchAll(/<skipped /g)].length, 1);
   assert.not.match(xml, /<error/);
+  assert.not.match(xml, /<img/);
+  assert.match(xml, /<testsuites name="dawdle conformance" tests="24" failures="14" errors="0" skipped="1"/);
+});
+
+test('JUnit: an error verdict is <error> (not <failure>) with what the harness saw and the hint, counted in errors=; passes the schema', async () => {
+  const { doc, errors } = runWithErrors();
+  const xml = renderJunit(doc);
+  const r = await xmllint(xml);
+  assert.ok(r.ok, r.out);
+  assert.is([...xml.matchAll(/<error /g)].length, 2);
+  assert.is([...xml.matchAll(/<failure /g)].length, 13);
+  assert.match(xml, /<testsuites name="dawdle conformance" tests="24" failures="13" errors="2" skipped="0"/);
+  const e = errors[0]!;
+  const inSuite = errors.filter((x) => x.group === e.group && x.transport === e.transport).length;
+  const suite = new RegExp(`<testsuite name="${e.group} \\(h1\\)" [^>]*errors="${inSuite}"`);
+  assert.match(xml, suite, 'the suite holding it counts it');
+  const tc = new RegExp(`<testcase name="${e.id} [^"]*" classname="dawdle\\.h1\\.${e.group}" time="[\\d.]+">\\n      <error message="could not judge: ERR_JOURNAL: journal dw-x: 404 gone &lt;img[^"]*" type="ERR_JOURNAL">could not judge: ERR_JOURNAL[^<]*\\nhint: the target&apos;s journal endpoint answered 404`);
+  assert.match(xml, tc);
+  assert.match(xml, /<error message="could not judge: ERR_CHECK_TIMEOUT: [^"]*" type="ERR_CHECK_TIMEOUT">/);
   assert.not.match(xml, /<img/);
 });
 

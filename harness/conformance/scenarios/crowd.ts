@@ -1,14 +1,16 @@
 // ISO-01/02: a crowd of stalled clients whose handlers keep writing with timeouts, and the
 // latency of other (fast) requests with and without them. Fast requests are GET {prefix}/info:
-// served by the same HTTP worker and handler thread as everything else.
+// served by the same HTTP worker and handler thread as everything else. The check's signal (its time
+// limit, or the run interrupted) stops every wait and request at once; the crowd is then reset.
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { createStalled } from '../../clients/index.ts';
 import { behaviourFromProfile } from '../../clients/profiles.ts';
+import { abortable, sleepOrAbort } from '../abortable.ts';
 import type { CheckContext } from '../check.ts';
 import type { ClientConnection } from '../client-connection.ts';
 import type { ScenarioRun } from '../probe-run.ts';
-import { header, script, sleepMs } from './ops.ts';
+import { header, script } from './ops.ts';
 
 export const CROWD = {
   clients: 200,
@@ -52,13 +54,15 @@ export interface CrowdRun extends ScenarioRun {
  */
 async function measure(ctx: CheckContext, agent: Agent): Promise<Latency> {
   const times: number[] = [];
+  const signal = ctx.signal;
   let next = 0;
   if (ctx.transport.http === '2') {
     const conns = await Promise.all(Array.from({ length: CROWD.fastConcurrency }, () => ctx.transport.open({ storeBodyCap: 64 * 1024 })));
     try {
+      signal.throwIfAborted();
       const get = async (c: ClientConnection) => {
         const i = c.send({ method: 'GET', path: `${ctx.probe.prefix}/info` });
-        const r = await c.waitForResponse(i, 10_000);
+        const r = await abortable(c.waitForResponse(i, 10_000), signal);
         if (r.completion !== 'complete' || r.status !== 200) throw new Error(`fast request over ${ctx.transport.name}: ${r.status} ${r.completion}`);
       };
       await Promise.all(conns.map(get));
@@ -77,13 +81,13 @@ async function measure(ctx: CheckContext, agent: Agent): Promise<Latency> {
     const lane = async () => {
       while (next++ < CROWD.fastRequests) {
         const t0 = performance.now();
-        const r = await request(url, { dispatcher: agent, headersTimeout: 10_000, bodyTimeout: 10_000 });
+        const r = await request(url, { dispatcher: agent, headersTimeout: 10_000, bodyTimeout: 10_000, signal });
         await r.body.dump();
         times.push(performance.now() - t0);
       }
     };
     // Warm the connections first, then measure.
-    await Promise.all(Array.from({ length: CROWD.fastConcurrency }, () => request(url, { dispatcher: agent }).then((r) => r.body.dump())));
+    await Promise.all(Array.from({ length: CROWD.fastConcurrency }, () => request(url, { dispatcher: agent, signal }).then((r) => r.body.dump())));
     await Promise.all(Array.from({ length: CROWD.fastConcurrency }, lane));
   }
   times.sort((a, b) => a - b);
@@ -100,19 +104,21 @@ export function crowdBehaviour(ctx: CheckContext): string {
 export async function crowd(ctx: CheckContext): Promise<CrowdRun> {
   const agent = new Agent({ connections: CROWD.fastConcurrency, connect: { rejectUnauthorized: false } });
   const conns: ClientConnection[] = [];
+  const signal = ctx.signal;
+  const info = () => abortable(ctx.probe.info(), signal);
   try {
     const baseline = await measure(ctx, agent);
-    const before = await ctx.probe.info();
+    const before = await info();
     const s = script([header(), { op: 'sleep', seconds: CROWD.idleSeconds }, { op: 'repeat', times: CROWD.maxWrites, until: 'cancelled', ops: [{ op: 'write', bytes: CROWD.piece, timeout: CROWD.pieceTimeout }] }]);
     const tag = randomBytes(4).toString('hex');
     const ids = Array.from({ length: CROWD.clients }, (_, n) => `dw-crowd-${ctx.transport.name}-${tag}-${n}`);
-    for (const id of ids) await ctx.probe.putScript(id, s);
+    for (const id of ids) await ctx.probe.putScript(id, s, signal);
     // No handler can start before its request is sent, so until firstSent + idleSeconds none has
     // written a byte: a sufficient condition read from the client's clock alone.
     const profile = ctx.options.crowdProfile;
     const firstSent = performance.now();
     for (const id of ids) {
-      if (ctx.signal.aborted) break;
+      signal.throwIfAborted();
       const c = await ctx.transport.open({ behaviour: profile ? behaviourFromProfile(profile) : createStalled(), storeBodyCap: 0 });
       conns.push(c);
       c.send({ method: 'GET', path: `${ctx.probe.prefix}/run/${id}` });
@@ -120,16 +126,16 @@ export async function crowd(ctx: CheckContext): Promise<CrowdRun> {
     // ISO checks read active_requests (Check.infoFields), so a target here reports it.
     const activeOf = (i: typeof before) => i.active_requests ?? 0;
     const expected = activeOf(before) + conns.length;
-    let idle = await ctx.probe.info();
+    let idle = await info();
     while (activeOf(idle) < expected && performance.now() - firstSent < CROWD.idleSeconds * 500) {
-      await sleepMs(50);
-      idle = await ctx.probe.info();
+      await sleepOrAbort(50, signal);
+      idle = await info();
     }
     const idleAt = performance.now() - firstSent;
     const idleOk = activeOf(idle) >= expected && idleAt < CROWD.idleSeconds * 1000 - 500;
     const idleProblem = idleOk ? null : `the crowd took ${Math.round(idleAt)} ms to open (${activeOf(idle) - activeOf(before)} of ${conns.length} requests active), too long to read memory before its first writes`;
-    await sleepMs(Math.max(0, CROWD.idleSeconds * 1000 - (performance.now() - firstSent)) + CROWD.settleMs);
-    const mid = await ctx.probe.info();
+    await sleepOrAbort(Math.max(0, CROWD.idleSeconds * 1000 - (performance.now() - firstSent)) + CROWD.settleMs, signal);
+    const mid = await info();
     const loaded = await measure(ctx, agent);
     return {
       scenario: 'crowd', transport: ctx.transport.name, ids, scripts: [s], journals: [], timeline: [], responses: [], bodies: [], marks: {},
@@ -140,6 +146,7 @@ export async function crowd(ctx: CheckContext): Promise<CrowdRun> {
     };
   } finally {
     for (const c of conns) c.reset();
-    await agent.close();
+    // Aborted: requests still in flight are cut off rather than waited for.
+    await (signal.aborted ? agent.destroy() : agent.close());
   }
 }

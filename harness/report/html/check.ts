@@ -1,5 +1,6 @@
 // One verdict's section: what the requirement says and the interpretations it relies on, how the
-// check exercised it, the verdict (expected vs actual for a failure, the reason for a skip), the
+// check exercised it, the verdict (expected vs actual for a failure, the reason for a skip, what the
+// harness saw and what to do when it could not judge), the
 // evidence numbers, and per scenario it was judged on: the timeline chart and the raw record.
 import type { CheckResult, ScenarioRecord } from '../../conformance/runner.ts';
 import { CHANGE_LABEL, type ComparisonEntry } from '../baseline.ts';
@@ -68,7 +69,9 @@ export function renderCheck(r: CheckResult, doc: ReportDocument, change: Compari
     out.push(`<table class="kv verdict"><tbody><tr><th>expected</th><td>${esc(v.expected)}</td></tr><tr class="actual"><th>actual</th><td>${esc(v.actual)}</td></tr></tbody></table>`);
   } else if (v.status === 'skip') {
     out.push(`<p class="reason">Skipped: ${esc(v.reason)}</p>`);
-  } else if (v.note) {
+  } else if (v.status === 'error') {
+    out.push(`<table class="kv verdict error"><caption>Could not judge (not a failure of the server)</caption><tbody><tr class="saw"><th>the harness saw</th><td>${esc(v.reason)}</td></tr><tr class="hint"><th>what you can do</th><td>${esc(v.hint)}</td></tr></tbody></table>`);
+  } else if (v.status === 'pass' && v.note) {
     out.push(`<p class="note">${esc(v.note)}</p>`);
   }
   out.push(evidenceTable(r));

@@ -1,12 +1,16 @@
 // The report's opening: the verdict matrix (requirement x transport, coloured, counts per
 // transport, every cell linking to its evidence) and the filters (verdict, group, transport, and
 // the change against a baseline when there is one). Filtering itself is the page script's job.
+// Verdicts: FAIL red, ERROR (could not judge) purple, PASS green, SKIP amber.
 import { CHANGE_LABEL, CHANGES, changeIndex } from '../baseline.ts';
 import { countStatus, resultKey, transportsOf, type ReportDocument } from '../document.ts';
 import { esc, slug } from './escape.ts';
 import { glossary } from './glossary.ts';
 
-export const STATUS_TEXT = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP' } as const;
+export const STATUS_TEXT = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP', error: 'ERROR' } as const;
+
+/** The order verdicts are offered and counted in: what needs attention first. */
+export const STATUS_ORDER = ['fail', 'error', 'pass', 'skip'] as const;
 
 export function checkAnchor(transport: string, id: string): string {
   return slug('c', transport, id);
@@ -21,7 +25,7 @@ export function renderFilters(doc: ReportDocument): string {
   const groups = [...new Set(doc.results.map((r) => r.group))];
   const titles = glossary().groups;
   const parts: string[] = ['<form id="filters" class="filters" autocomplete="off">'];
-  parts.push(`<fieldset><legend>Verdict</legend>${(['fail', 'pass', 'skip'] as const).map((s) => box('status', s, `<span class="badge ${s}">${STATUS_TEXT[s]}</span> ${n[s]}`)).join('')}</fieldset>`);
+  parts.push(`<fieldset><legend>Verdict</legend>${STATUS_ORDER.map((s) => box('status', s, `<span class="badge ${s}">${STATUS_TEXT[s]}</span> ${n[s]}`)).join('')}</fieldset>`);
   parts.push(`<fieldset><legend>Group</legend>${groups.map((g) => box('group', g, `<span title="${esc(titles.get(g) ?? '')}">${esc(g)}</span>`)).join('')}</fieldset>`);
   parts.push(`<fieldset><legend>Transport</legend>${transportsOf(doc).map((t) => box('transport', t, esc(t))).join('')}</fieldset>`);
   if (doc.comparison) {
@@ -58,7 +62,9 @@ export function renderMatrix(doc: ReportDocument): string {
       if (!r) return `<td class="cell none" data-transport="${esc(t)}" data-status="none" data-change="none">–</td>`;
       const s = r.verdict.status;
       const c = changes.get(resultKey(r));
-      const tip = s === 'fail' ? `expected ${r.verdict.expected}; actual ${r.verdict.actual}` : s === 'skip' ? r.verdict.reason : 'passed';
+      const v = r.verdict;
+      const tip = v.status === 'fail' ? `expected ${v.expected}; actual ${v.actual}` : v.status === 'skip' ? v.reason
+        : v.status === 'error' ? `could not judge: ${v.reason} (${v.hint})` : 'passed';
       const chg = c && c.change !== 'unchanged' ? ` <span class="chg ${c.change}" title="was ${esc(c.before ?? 'not run')}">${esc(CHANGE_LABEL[c.change])}</span>` : '';
       return `<td class="cell ${s}" data-transport="${esc(t)}" data-status="${s}" data-change="${c ? c.change : 'none'}"><a href="#${checkAnchor(t, id)}" title="${esc(tip)}">${STATUS_TEXT[s]}</a>${chg}</td>`;
     });
@@ -67,9 +73,9 @@ export function renderMatrix(doc: ReportDocument): string {
   out.push('</tbody>');
   const foot = transports.map((t) => {
     const n = countStatus(doc.results.filter((r) => r.transport === t));
-    return `<td data-transport="${esc(t)}"><span class="n fail">${n.fail}</span> <span class="n pass">${n.pass}</span> <span class="n skip">${n.skip}</span></td>`;
+    return `<td data-transport="${esc(t)}">${STATUS_ORDER.map((s) => `<span class="n ${s}">${n[s]}</span>`).join(' ')}</td>`;
   });
-  out.push(`<tfoot><tr><th colspan="2">fail · pass · skip</th>${foot.join('')}<td></td></tr></tfoot>`);
+  out.push(`<tfoot><tr><th colspan="2">${STATUS_ORDER.join(' · ')}</th>${foot.join('')}<td></td></tr></tfoot>`);
   out.push('</table>');
   return out.join('\n');
 }
