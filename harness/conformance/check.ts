@@ -69,6 +69,12 @@ export interface Check {
   transports?: TransportName[];
   /** Why it does not apply to the other transports (the report's skip reason there). */
   notApplicable?: string;
+  /**
+   * Can judge a scenario whose script had not finished when the harness stopped waiting (a prefix
+   * of its journal): it fails only on a violation the prefix shows and throws (an error verdict)
+   * when the prefix cannot decide. Other checks get an error for such a run.
+   */
+  judgesUnfinished?: boolean;
   /** Runs alone: its verdict depends on timing that parallel load could disturb. */
   exclusive?: boolean;
   /** Runs after every other check of its transport (e.g. to see that nothing was left behind). */

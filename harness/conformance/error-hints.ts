@@ -56,6 +56,8 @@ const HINTS: Readonly<Record<string, Hint>> = {
     if (/not reached within/.test(e.message)) return `the script did not get as far as the scenario waits for: the target may be slow, or its probe runner stuck on an op; ${rerun(at)}`;
     return "the target's journal could not be read: check its probe's journal endpoint (docs/probe-protocol.md)";
   },
+  ERR_SCRIPT_UNFINISHED: (_e, at) =>
+    `every script ends within seconds on a server that keeps its timeouts and reports a client that left; one still running means one of those did not happen: the checks of the same scenario that can judge what was journaled (e.g. CXL-01/02) say which. Otherwise the target may be overloaded: ${rerun(at)}`,
   ERR_PROBE_REJECTED: (e) =>
     `the target refused a probe script${e.status !== undefined ? ` (${e.status})` : ''}: check that its probe accepts every op of probe protocol v1 (docs/probe-protocol.md) and that its script store has room`,
   ERR_TARGET_UNREACHABLE: UNREACHABLE,

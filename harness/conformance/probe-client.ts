@@ -17,6 +17,13 @@ export class TargetError extends Error {
   }
 }
 
+/** pollJournal's condition did not hold within its time: `last` is the journal as far as it got. */
+export class JournalConditionTimeout extends TargetError {
+  constructor(id: string, timeoutMs: number, readonly last: Journal) {
+    super('ERR_JOURNAL', `journal ${id}: condition not reached within ${timeoutMs} ms`);
+  }
+}
+
 /**
  * How long a journal that answers 404 is asked again before that counts: a target may store the
  * journal only once the handler starts, which can be a moment after the run request was sent.
@@ -122,7 +129,7 @@ export class ProbeClient {
       signal?.throwIfAborted();
       const j = await this.journal(id, 0, signal);
       if (until(j) || j.done) return j;
-      if (performance.now() > deadline) throw new TargetError('ERR_JOURNAL', `journal ${id}: condition not reached within ${timeoutMs} ms`);
+      if (performance.now() > deadline) throw new JournalConditionTimeout(id, timeoutMs, j);
       if (signal) await sleepOrAbort(periodMs, signal);
       else await new Promise((r) => setTimeout(r, periodMs));
     }

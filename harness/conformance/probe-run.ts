@@ -8,9 +8,8 @@ import type { ReadBehaviour } from '../clients/index.ts';
 import type { CheckContext } from './check.ts';
 import type { ClientConnection, SendOptions, WireEvent, WireResponse } from './client-connection.ts';
 import { H2ClientConnection, type H2ClientOptions, type H2RunRecord } from './h2-adapter.ts';
-import { TargetError } from './probe-client.ts';
+import { JournalConditionTimeout, TargetError } from './probe-client.ts';
 import { abortable } from './abortable.ts';
-import { FailureFound } from './verdict.ts';
 
 /** Everything a scenario observed, for verdicts and for reports. */
 export interface ScenarioRun {
@@ -28,6 +27,12 @@ export interface ScenarioRun {
   marks: Record<string, number>;
   /** HTTP/2 runs: windows, settings and every violation the client recorded. */
   h2?: H2RunRecord;
+  /**
+   * Set when a script's handler was still running when the harness stopped waiting for it (its
+   * journal is the part written so far). Only checks that can judge such a prefix see the run
+   * (Check.judgesUnfinished); for the others it is an error ("could not judge").
+   */
+  unfinished?: { ids: string[]; seconds: number; entries: number[]; stoppedEarly: boolean };
 }
 
 /** What a scenario's choreography can do while its scripts run. */
@@ -61,26 +66,22 @@ export interface ProbeRunOptions {
   optional?: number[];
   /** Longest a script may run (journal long-poll), seconds. */
   maxSeconds?: number;
+  /**
+   * Stop waiting for script `n` once its journal shows this (it already decides the verdicts that
+   * can judge a prefix), instead of up to maxSeconds for its end. The run is then `unfinished`.
+   */
+  enough?: (j: Journal, n: number, marks: Record<string, number>) => boolean;
   /** After the journals are done: how long to let the last response finish arriving. */
   settleMs?: number;
 }
 
 const STORE_CAP = 64 * 1024 * 1024;
 
-/**
- * A script's handler still ran when the harness stopped waiting for its journal. Every script is
- * built to end well within that time on a server that keeps to its timeouts and reports a client
- * that left, so this is a failure of the server, not trouble of the harness: it is how dawdle catches
- * cancel-unreported and current-not-reduced (test/conformance/faults.test.ts).
- */
-export class ScriptUnfinished extends FailureFound {
-  constructor(id: string, seconds: number, j: Journal) {
-    const last = j.entries.at(-1);
-    super(
-      `the handler's script runs to its end within ${seconds} s (its io calls time out, or see the client leave, as the requirements say)`,
-      `script ${id} had not finished after ${seconds} s (${j.entries.length} journal entries so far${last ? `, the last a ${last.op}` : ''})`,
-      { script: id, journal_entries: j.entries.length },
-    );
+/** A check that cannot judge a prefix was handed a scenario whose script had not finished. */
+export class ScenarioUnfinished extends Error {
+  readonly code = 'ERR_SCRIPT_UNFINISHED';
+  constructor(scenario: string, u: NonNullable<ScenarioRun['unfinished']>) {
+    super(`scenario ${scenario}: the handler of script ${u.ids.join(', ')} was still running after ${u.seconds} s (${u.entries.join(', ')} journal entries so far), so this check has no complete journal to judge`);
   }
 }
 
@@ -111,10 +112,23 @@ export async function runProbe(ctx: CheckContext, o: ProbeRunOptions): Promise<S
     };
     if (o.drive) await abortable(o.drive(live), signal);
     const journals: Journal[] = [];
+    const unfinished: NonNullable<ScenarioRun['unfinished']> = { ids: [], seconds: o.maxSeconds ?? 30, entries: [], stoppedEarly: false };
     for (let n = 0; n < ids.length; n++) {
       const optional = o.optional?.includes(n) ?? false;
-      const j = optional ? await journalIfRan(ctx, ids[n]!, signal) : await ctx.probe.journal(ids[n]!, o.maxSeconds ?? 30, signal);
-      if (!j.done && !optional) throw new ScriptUnfinished(ids[n]!, o.maxSeconds ?? 30, j);
+      const enough = o.enough;
+      const j = optional
+        ? await journalIfRan(ctx, ids[n]!, signal)
+        : enough !== undefined
+          ? await ctx.probe.pollJournal(ids[n]!, (x) => enough(x, n, marks), maxMs, undefined, signal).catch((err: unknown) => {
+            if (err instanceof JournalConditionTimeout) return err.last; // neither done nor decided in time: as far as it got
+            throw err;
+          })
+          : await ctx.probe.journal(ids[n]!, o.maxSeconds ?? 30, signal);
+      if (!j.done && !optional) {
+        unfinished.ids.push(ids[n]!);
+        unfinished.entries.push(j.entries.length);
+        unfinished.stoppedEarly ||= enough?.(j, n, marks) ?? false;
+      }
       journals.push(j);
     }
     await abortable(settle(conn, ids.length, o.settleMs ?? 2000), signal);
@@ -129,6 +143,7 @@ export async function runProbe(ctx: CheckContext, o: ProbeRunOptions): Promise<S
       bodies: conn.responses.map((r) => Buffer.concat(r.body)),
       marks,
       ...(h2 !== null ? { h2: h2.record() } : {}),
+      ...(unfinished.ids.length > 0 ? { unfinished } : {}),
     };
   } finally {
     conn.destroy();

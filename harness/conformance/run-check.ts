@@ -2,7 +2,7 @@
 // and what its outcome means. A verdict the check returns stands; a check that throws or runs past
 // its time limit could not be judged (an error verdict, never a failure: the harness's trouble is
 // not the server's), unless what it threw is a FailureFound (what was seen already decides against
-// the server, e.g. a script that never finished); a check cut short by an interrupted run is skipped. A check that is stopped is
+// the server); a check cut short by an interrupted run is skipped. A check that is stopped is
 // aborted first and then awaited (boundedly), so it cannot overlap whatever runs next.
 import { setMaxListeners } from 'node:events';
 import { explainError } from './error-hints.ts';

@@ -9,7 +9,7 @@ import type { Info } from '../../protocol/index.ts';
 import { CHECKS, selectChecks } from './catalogue.ts';
 import type { Check, CheckContext, RunOptions } from './check.ts';
 import { ProbeClient } from './probe-client.ts';
-import type { ScenarioRun } from './probe-run.ts';
+import { ScenarioUnfinished, type ScenarioRun } from './probe-run.ts';
 import { FINDERS, lacking, type Trait, type TraitFinding } from './traits.ts';
 import {
   isHttp2, schemeOf, transportsFor, type Transport, type TransportName, TRANSPORT_NAMES,
@@ -251,7 +251,11 @@ async function runCheck(
           memo.set(key, p);
           p.then((r) => { scenarios[key] = toRecord(r); }, () => {});
         }
-        return p as Promise<T>;
+        // A run whose script had not finished is judged only by checks that can judge a prefix.
+        return p.then((r) => {
+          if (r.unfinished && !c.judgesUnfinished) throw new ScenarioUnfinished(key, r.unfinished);
+          return r;
+        }) as Promise<T>;
       },
     };
     return ctx;

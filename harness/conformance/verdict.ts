@@ -28,9 +28,9 @@ export function skip(reason: string, evidence?: Evidence): Verdict {
 }
 
 /**
- * Thrown where what was seen already decides against the server (e.g. a handler whose script never
- * finished): the runner makes it a fail with these words, not an error. Everything else a check
- * throws is the harness's trouble (an error verdict).
+ * Thrown where what was seen already decides against the server: the runner makes it a fail with
+ * these words, not an error. Everything else a check throws is the harness's trouble (an error
+ * verdict).
  */
 export class FailureFound extends Error {
   override readonly name = 'FailureFound';
