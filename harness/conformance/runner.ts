@@ -15,7 +15,7 @@ import {
   isHttp2, schemeOf, transportsFor, type Transport, type TransportName, TRANSPORT_NAMES,
 } from './transports.ts';
 import { runBounded } from './run-check.ts';
-import { skip, type Verdict } from './verdict.ts';
+import { pass, skip, type Verdict } from './verdict.ts';
 
 export const RESULT_SCHEMA = 'dawdle.conformance/1';
 
@@ -138,9 +138,13 @@ export async function runConformance(cfg: RunConfig, prepared?: PreparedTarget[]
     cfg.onEvent?.({ type: 'check-done', result: r, done: result.results.length, total });
   };
 
+  // Per transport: what runs; run(c, fresh): `fresh` runs the check's scenarios anew instead of
+  // sharing the lane's. A failure on a time bound waits in toConfirm for its second run (step 2b).
+  type Lane = { target: PreparedTarget; pending: Check[]; run: (c: Check, fresh?: boolean) => Promise<CheckResult> };
+  const toConfirm: Array<{ lane: Lane; c: Check; first: CheckResult }> = [];
   try {
     // Per transport: what runs, and the scenario records its checks share.
-    const lanes: Array<{ target: PreparedTarget; pending: Check[]; run: (c: Check) => Promise<CheckResult> }> = [];
+    const lanes: Lane[] = [];
     for (const name of wanted) {
       const target = offered.get(name);
       const unavailable = transportUnavailable(name, target);
@@ -156,28 +160,39 @@ export async function runConformance(cfg: RunConfig, prepared?: PreparedTarget[]
       const traits = traitsOf(target);
       lanes.push({
         target, pending,
-        run: async (c) => {
+        run: async (c, fresh = false) => {
           const start = performance.now();
           for (const t of c.needs ?? []) {
             const f = await traits(t);
             if (!f.has) return resultOf(c, name, skip(lacking(t, f)), [], start);
           }
-          return runCheck(c, target, cfg, memo, scenarios, signal, traits);
+          return runCheck(c, target, cfg, fresh ? new Map() : memo, scenarios, signal, traits);
         },
       });
     }
+    const recordOrConfirm = (lane: Lane, c: Check, r: CheckResult) => {
+      if (r.verdict.status === 'fail' && r.verdict.timing) toConfirm.push({ lane, c, first: r });
+      else record(r);
+    };
     // 1. Checks that judge timing, one at a time, with nothing else running (every transport).
     for (const lane of lanes) {
       for (const c of lane.pending.filter((x) => x.exclusive)) {
         if (signal.aborted) break;
-        record(await lane.run(c));
+        recordOrConfirm(lane, c, await lane.run(c));
       }
     }
     // 2. The others: every transport at once, --concurrency checks at a time per transport
-    //    (their verdicts rest on orders and byte counts, which load does not change).
+    //    (their verdicts rest mostly on orders and byte counts, which load does not change).
     await Promise.all(lanes.map((lane) => pool(lane.pending.filter((x) => !x.exclusive && !x.last), cfg.concurrency ?? 4, async (c) => {
-      if (!signal.aborted) record(await lane.run(c));
+      if (!signal.aborted) recordOrConfirm(lane, c, await lane.run(c));
     })));
+    // 2b. A time bound missed (a call returned late, a rate fell short) can be the machine's doing
+    //     rather than the server's: such a check runs once more, alone and with scenarios of its
+    //     own, and fails only if it fails again. A verdict that flips between runs is not one.
+    while (toConfirm.length > 0) {
+      const { lane, c, first } = toConfirm.shift()!;
+      record(signal.aborted ? first : confirmed(first, await lane.run(c, true)));
+    }
     // 3. What must see every client gone (ISO-03), once nothing else runs on any transport: the
     //    transports of one target share its server.
     for (const lane of lanes) {
@@ -187,6 +202,7 @@ export async function runConformance(cfg: RunConfig, prepared?: PreparedTarget[]
       }
     }
   } finally {
+    for (const { first } of toConfirm.splice(0)) record(first);
     if (signal.aborted) {
       result.interrupted = true;
       const done = new Set(result.results.map((r) => `${r.transport} ${r.id}`));
@@ -215,6 +231,18 @@ function traitsOf(target: PreparedTarget): (t: Trait) => Promise<TraitFinding> {
     }
     return p;
   };
+}
+
+/** The verdict of a timing failure's second run, saying what the first one saw. */
+function confirmed(first: CheckResult, second: CheckResult): CheckResult {
+  const f = first.verdict as Extract<Verdict, { status: 'fail' }>;
+  const v = second.verdict;
+  const durationMs = first.durationMs + second.durationMs;
+  if (v.status === 'pass') {
+    return { ...second, durationMs, verdict: pass(v.evidence, `${v.note ? `${v.note}; ` : ''}a first run missed a time bound (expected ${f.expected}; actual ${f.actual}) and a second run alone met it: put down to the machine's load, not the server`) };
+  }
+  if (v.status === 'fail') return { ...second, durationMs, verdict: { ...v, evidence: { ...v.evidence, first_run: f.actual, confirmed: 'failed again on a second run alone' } } };
+  return { ...second, durationMs };
 }
 
 function precondition(c: Check, info: Info, o: RunOptions, transport: TransportName): string | null {

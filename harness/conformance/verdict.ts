@@ -8,7 +8,11 @@ export type Evidence = Record<string, string | number | boolean | null>;
 
 export type Verdict =
   | { status: 'pass'; evidence?: Evidence; note?: string }
-  | { status: 'fail'; expected: string; actual: string; evidence?: Evidence }
+  /**
+   * `timing`: what failed is a bound on time (a call returned too late, a rate too low), which a
+   * loaded machine alone can miss; the runner confirms such a failure with a second run alone.
+   */
+  | { status: 'fail'; expected: string; actual: string; evidence?: Evidence; timing?: true }
   | { status: 'skip'; reason: string; evidence?: Evidence }
   /** Could not judge: `reason` is what the harness saw, `hint` what the user can do about it. */
   | { status: 'error'; reason: string; hint: string; evidence?: Evidence };
@@ -19,8 +23,8 @@ export function pass(evidence?: Evidence, note?: string): Verdict {
   return { status: 'pass', ...(evidence ? { evidence } : {}), ...(note ? { note } : {}) };
 }
 
-export function fail(expected: string, actual: string, evidence?: Evidence): Verdict {
-  return { status: 'fail', expected, actual, ...(evidence ? { evidence } : {}) };
+export function fail(expected: string, actual: string, evidence?: Evidence, o: { timing?: boolean } = {}): Verdict {
+  return { status: 'fail', expected, actual, ...(evidence ? { evidence } : {}), ...(o.timing ? { timing: true as const } : {}) };
 }
 
 export function skip(reason: string, evidence?: Evidence): Verdict {
@@ -44,14 +48,17 @@ export function errorVerdict(reason: string, hint: string, evidence?: Evidence):
   return { status: 'error', reason, hint, ...(evidence ? { evidence } : {}) };
 }
 
+/** One requirement a check states: whether it holds, in words; `timing` when it bounds a time. */
+export interface Condition { ok: boolean; expected: string; actual: string; timing?: boolean }
+
 /**
  * The first failing condition among `conditions`, or pass with the merged evidence. Lets a check
  * state its requirement as a list of (holds?, expected, actual) without nested ifs.
  */
 export function firstFailure(
-  conditions: ReadonlyArray<{ ok: boolean; expected: string; actual: string }>,
+  conditions: ReadonlyArray<Condition>,
   evidence: Evidence,
 ): Verdict {
-  for (const c of conditions) if (!c.ok) return fail(c.expected, c.actual, evidence);
+  for (const c of conditions) if (!c.ok) return fail(c.expected, c.actual, evidence, { timing: c.timing === true });
   return pass(evidence);
 }
