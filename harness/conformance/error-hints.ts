@@ -56,6 +56,8 @@ const HINTS: Readonly<Record<string, Hint>> = {
     if (/not reached within/.test(e.message)) return `the script did not get as far as the scenario waits for: the target may be slow, or its probe runner stuck on an op; ${rerun(at)}`;
     return "the target's journal could not be read: check its probe's journal endpoint (docs/probe-protocol.md)";
   },
+  ERR_CROWD_NOT_READY: (_e, at) =>
+    `the crowd's requests were not all open before their handlers began to write (the machine, or the target's accept rate, too slow for the crowd's idle period): ${rerun(at)} on a quieter machine`,
   ERR_SCRIPT_UNFINISHED: (_e, at) =>
     `every script ends within seconds on a server that keeps its timeouts and reports a client that left; one still running means one of those did not happen: the checks of the same scenario that can judge what was journaled (e.g. CXL-01/02) say which. Otherwise the target may be overloaded: ${rerun(at)}`,
   ERR_PROBE_REJECTED: (e) =>

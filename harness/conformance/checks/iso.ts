@@ -50,7 +50,8 @@ export const isoChecks: Check[] = [
     async run(ctx) {
       const r = await ctx.scenario('crowd', crowd);
       if (r.rssBefore === null || r.rssLoaded === null) return skip('the target did not report memory.rss_bytes in /__probe/info');
-      if (r.rssIdle === null) return fail('memory read with every crowd request open before its first write', r.idleProblem ?? 'not measured');
+      // Could not take the first reading in time: the harness's trouble (or the machine's), not a verdict.
+      if (r.rssIdle === null) throw Object.assign(new Error(`memory could not be read with every crowd request open before its first write: ${r.idleProblem ?? 'not measured'}`), { code: 'ERR_CROWD_NOT_READY' });
       const n = r.opened;
       if (n === 0 || r.activeLoaded < n) return skip(`not every crowd request was active while memory was measured (${r.activeLoaded} active of ${n}; ${crowdBehaviour(ctx)})`);
       const perWrites = (r.rssLoaded - r.rssIdle) / n;
