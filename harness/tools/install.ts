@@ -44,17 +44,18 @@ function tail(log: string, lines = 3): string {
 
 const isRoot = (): boolean => process.getuid?.() === 0;
 
-async function installApt(tools: Tool[]): Promise<Missing[]> {
+async function installApt(tools: Tool[], log: (line: string) => void): Promise<Missing[]> {
   if (tools.length === 0) return [];
   const pkgs = [...new Set(tools.map((t) => (t.recipe as { package: string }).package))];
   const fail = (why: string) => tools.map((tool) => ({ tool, why: `${why}; get it with: ${manualInstall(tool)}` }));
   if (onPath('apt-get') === null) return fail('no apt-get on this machine');
   if (!isRoot()) return fail('not root, so apt-get cannot install it');
-  const log = join(LOG_DIR, 'apt.log');
+  log(`installing ${tools.map((t) => t.name).join(', ')} with apt-get (Debian packages ${pkgs.join(' ')})`);
+  const logFile = join(LOG_DIR, 'apt.log');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  if (await run('apt-get', ['update', '-q'], log, env) !== 0) return fail(`apt-get update failed (${tail(log)}; log: ${log})`);
-  const code = await run('apt-get', ['install', '-y', '-q', '--no-install-recommends', '-o', 'DPkg::Lock::Timeout=300', ...pkgs], log, env);
-  if (code !== 0) return fail(`apt-get install ${pkgs.join(' ')} failed (${tail(log)}; log: ${log})`);
+  if (await run('apt-get', ['update', '-q'], logFile, env) !== 0) return fail(`apt-get update failed (${tail(logFile)}; log: ${logFile})`);
+  const code = await run('apt-get', ['install', '-y', '-q', '--no-install-recommends', '-o', 'DPkg::Lock::Timeout=300', ...pkgs], logFile, env);
+  if (code !== 0) return fail(`apt-get install ${pkgs.join(' ')} failed (${tail(logFile)}; log: ${logFile})`);
   return tools.filter((t) => t.locate() === null).map((tool) => ({ tool, why: `apt-get installed ${pkgs.join(' ')} but ${tool.name} is still not found` }));
 }
 
@@ -63,7 +64,7 @@ function goBinary(): string | null {
   return onPath('go') ?? firstExisting('/usr/local/go/bin/go');
 }
 
-async function installGo(tools: Tool[]): Promise<Missing[]> {
+async function installGo(tools: Tool[], log: (line: string) => void): Promise<Missing[]> {
   const go = goBinary();
   const missing: Missing[] = [];
   for (const tool of tools) {
@@ -72,9 +73,10 @@ async function installGo(tools: Tool[]): Promise<Missing[]> {
       missing.push({ tool, why: `Go is not installed, so ${tool.name} cannot be built; install Go, then: ${manualInstall(tool)}` });
       continue;
     }
-    const log = join(LOG_DIR, `${tool.name}.log`);
-    const code = await run(go, ['install', `${r.module}@${r.version}`], log, { ...process.env, GOBIN: TOOLS_DIR, GOFLAGS: '-mod=mod' });
-    if (code !== 0 || tool.locate() === null) missing.push({ tool, why: `go install ${r.module}@${r.version} failed (${tail(log)}; log: ${log})` });
+    log(`building ${tool.name} with go install ${r.module}@${r.version} into .tools/`);
+    const logFile = join(LOG_DIR, `${tool.name}.log`);
+    const code = await run(go, ['install', `${r.module}@${r.version}`], logFile, { ...process.env, GOBIN: TOOLS_DIR, GOFLAGS: '-mod=mod' });
+    if (code !== 0 || tool.locate() === null) missing.push({ tool, why: `go install ${r.module}@${r.version} failed (${tail(logFile)}; log: ${logFile})` });
   }
   return missing;
 }
@@ -88,10 +90,8 @@ export async function ensureTools(tools: Tool[], log: (line: string) => void = (
   const absent = tools.filter((t) => t.locate() === null);
   const apt = absent.filter((t) => t.recipe.kind === 'apt');
   const go = absent.filter((t) => t.recipe.kind === 'go');
-  if (apt.length > 0) log(`installing ${apt.map((t) => t.name).join(', ')} with apt-get`);
-  if (go.length > 0) log(`building ${go.map((t) => t.name).join(', ')} with go install into .tools/`);
   // apt downloads while Go compiles: the two run side by side.
-  const missing = (await Promise.all([installApt(apt), installGo(go)])).flat();
+  const missing = (await Promise.all([installApt(apt, log), installGo(go, log)])).flat();
   const failed = new Set(missing.map((m) => m.tool));
   return { present, installed: absent.filter((t) => !failed.has(t)), missing };
 }
