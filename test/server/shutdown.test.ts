@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import net from 'node:net';
-import { startServer } from '../../server-under-test/server.ts';
+import { startServer, type RunningServer } from '../../server-under-test/server.ts';
 
 /** Resolves with the ms from `t0` to the socket's 'end' or 'close', or -1 after `ms`. */
 function ended(sock: net.Socket, t0: number, ms: number): Promise<number> {
@@ -21,6 +21,22 @@ function ended(sock: net.Socket, t0: number, ms: number): Promise<number> {
   });
 }
 
+/**
+ * A server with one request held by a handler that ignores cancellation (close() waits for it, up
+ * to shutdown_grace) until `release()`, and that request's connection (`busy`).
+ */
+async function heldServer(): Promise<{ s: RunningServer; port: number; busy: net.Socket; release: () => void }> {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  const s = await startServer({
+    listen: [{ host: '127.0.0.1', port: 0 }], shutdown_grace: 30,
+    sites: [{ path: '/held', handler: async () => { await gate; return { status: 200, body: 'late\n' }; } }],
+  });
+  const port = s.addresses[0]!.port;
+  const busy = await connected(port, 'GET /held HTTP/1.1\r\nhost: x\r\n\r\n');
+  return { s, port, busy, release };
+}
+
 async function connected(port: number, first: string | Buffer, allowHalfOpen = false): Promise<net.Socket> {
   const sock = net.connect({ port, host: '127.0.0.1', allowHalfOpen });
   sock.on('error', () => {});
@@ -31,15 +47,7 @@ async function connected(port: number, first: string | Buffer, allowHalfOpen = f
 }
 
 test('connections still being sniffed are ended when shutdown starts, and close() awaits them', async () => {
-  let release!: () => void;
-  const gate = new Promise<void>((r) => { release = r; });
-  const s = await startServer({
-    listen: [{ host: '127.0.0.1', port: 0 }], shutdown_grace: 30,
-    // A handler that ignores cancellation: close() waits for it (up to shutdown_grace).
-    sites: [{ path: '/held', handler: async () => { await gate; return { status: 200, body: 'late\n' }; } }],
-  });
-  const port = s.addresses[0]!.port;
-  const busy = await connected(port, 'GET /held HTTP/1.1\r\nhost: x\r\n\r\n');
+  const { s, port, busy, release } = await heldServer();
   const sniffed = [
     await connected(port, 'P'), // one byte: may become the h2c preface or a request line
     await connected(port, ''), // nothing yet
@@ -87,14 +95,7 @@ test('a connection sniffed when shutdown starts is not served, even if its reque
 });
 
 test('an HTTP/1.1 connection holding part of a request is ended when shutdown starts (the request is never read)', async () => {
-  let release!: () => void;
-  const gate = new Promise<void>((r) => { release = r; });
-  const s = await startServer({
-    listen: [{ host: '127.0.0.1', port: 0 }], shutdown_grace: 30,
-    sites: [{ path: '/held', handler: async () => { await gate; return { status: 200, body: 'late\n' }; } }],
-  });
-  const port = s.addresses[0]!.port;
-  const busy = await connected(port, 'GET /held HTTP/1.1\r\nhost: x\r\n\r\n');
+  const { s, port, busy, release } = await heldServer();
   // "G" already tells HTTP/1.1 from h2c: these are HTTP/1.1 connections in the middle of a head.
   const partial = [await connected(port, 'G'), await connected(port, 'GET /x HTTP/1.1\r\nhost')];
   await new Promise((r) => setTimeout(r, 300));
