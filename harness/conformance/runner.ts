@@ -15,7 +15,7 @@ import {
   isHttp2, schemeOf, transportsFor, type Transport, type TransportName, TRANSPORT_NAMES,
 } from './transports.ts';
 import { runBounded } from './run-check.ts';
-import { pass, skip, type Verdict } from './verdict.ts';
+import { isMarginal, pass, skip, type Verdict } from './verdict.ts';
 
 export const RESULT_SCHEMA = 'dawdle.conformance/1';
 
@@ -171,7 +171,7 @@ export async function runConformance(cfg: RunConfig, prepared?: PreparedTarget[]
       });
     }
     const recordOrConfirm = (lane: Lane, c: Check, r: CheckResult) => {
-      if (r.verdict.status === 'fail' && r.verdict.timing) toConfirm.push({ lane, c, first: r });
+      if (r.verdict.status === 'fail' && r.verdict.timing && isMarginal(r.verdict.timing)) toConfirm.push({ lane, c, first: r });
       else record(r);
     };
     // 1. Checks that judge timing, one at a time, with nothing else running (every transport).

@@ -9,10 +9,11 @@ export type Evidence = Record<string, string | number | boolean | null>;
 export type Verdict =
   | { status: 'pass'; evidence?: Evidence; note?: string }
   /**
-   * `timing`: what failed is a bound on time (a call returned too late, a rate too low), which a
-   * loaded machine alone can miss; the runner confirms such a failure with a second run alone.
+   * `timing`: what failed is an upper bound on a duration (a call returned too late, a transfer
+   * too slow), and by how much: a miss small enough for a loaded machine alone to cause (isMarginal)
+   * is confirmed by the runner with a second run alone.
    */
-  | { status: 'fail'; expected: string; actual: string; evidence?: Evidence; timing?: true }
+  | { status: 'fail'; expected: string; actual: string; evidence?: Evidence; timing?: Timing }
   | { status: 'skip'; reason: string; evidence?: Evidence }
   /** Could not judge: `reason` is what the harness saw, `hint` what the user can do about it. */
   | { status: 'error'; reason: string; hint: string; evidence?: Evidence };
@@ -23,8 +24,23 @@ export function pass(evidence?: Evidence, note?: string): Verdict {
   return { status: 'pass', ...(evidence ? { evidence } : {}), ...(note ? { note } : {}) };
 }
 
-export function fail(expected: string, actual: string, evidence?: Evidence, o: { timing?: boolean } = {}): Verdict {
-  return { status: 'fail', expected, actual, ...(evidence ? { evidence } : {}), ...(o.timing ? { timing: true as const } : {}) };
+export function fail(expected: string, actual: string, evidence?: Evidence, o: { timing?: Timing } = {}): Verdict {
+  return { status: 'fail', expected, actual, ...(evidence ? { evidence } : {}), ...(o.timing ? { timing: o.timing } : {}) };
+}
+
+/** A duration against its upper bound, in ms. */
+export interface Timing { actualMs: number; limitMs: number }
+
+export function lateBy(actualMs: number, limitMs: number): Timing {
+  return { actualMs: Math.round(actualMs * 10) / 10, limitMs };
+}
+
+/**
+ * Whether a missed duration bound is within what the machine's load alone can explain: late by at
+ * most 100 ms or a quarter of the bound. A server whose timeouts are off by a factor is not.
+ */
+export function isMarginal(t: Timing): boolean {
+  return t.actualMs > t.limitMs && t.actualMs <= t.limitMs + Math.max(100, t.limitMs / 4);
 }
 
 export function skip(reason: string, evidence?: Evidence): Verdict {
@@ -49,7 +65,7 @@ export function errorVerdict(reason: string, hint: string, evidence?: Evidence):
 }
 
 /** One requirement a check states: whether it holds, in words; `timing` when it bounds a time. */
-export interface Condition { ok: boolean; expected: string; actual: string; timing?: boolean }
+export interface Condition { ok: boolean; expected: string; actual: string; timing?: Timing }
 
 /**
  * The first failing condition among `conditions`, or pass with the merged evidence. Lets a check
@@ -59,6 +75,6 @@ export function firstFailure(
   conditions: ReadonlyArray<Condition>,
   evidence: Evidence,
 ): Verdict {
-  for (const c of conditions) if (!c.ok) return fail(c.expected, c.actual, evidence, { timing: c.timing === true });
+  for (const c of conditions) if (!c.ok) return fail(c.expected, c.actual, evidence, c.timing ? { timing: c.timing } : {});
   return pass(evidence);
 }

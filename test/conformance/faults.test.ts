@@ -54,13 +54,14 @@ const EXPECTED_H2: Record<H2Fault, { catches: string[]; also: string[] }> = {
 };
 
 /** Failed and skipped IDs on `transport`; skips of checks that do not apply there are expected, not counted. */
-async function failingIds(faults: string, transport: TransportName): Promise<{ failed: string[]; skipped: string[]; errors: string[] }> {
+async function failingIds(faults: string, transport: TransportName): Promise<{ failed: string[]; why: string; skipped: string[]; errors: string[] }> {
   const server = await startServerProcess(FIXTURE, ['--faults', faults]);
   try {
     const r = await runConformance({ targets: [server.http], transports: [transport], checks, options: { strict: true, slow: false, fillBytes: 8 << 20 } });
     const applies = (id: string) => checks.find((c) => c.id === id)!.transports?.includes(transport) ?? true;
     return {
       failed: r.results.filter((x) => x.verdict.status === 'fail').map((x) => x.id).sort(),
+      why: r.results.filter((x) => x.verdict.status === 'fail').map((x) => `${x.id}: ${JSON.stringify(x.verdict)}`).join('\n'),
       skipped: r.results.filter((x) => x.verdict.status === 'skip' && applies(x.id)).map((x) => x.id),
       // Every verdict is reached: a fault is caught by failures, never by the harness giving up.
       errors: r.results.filter((x) => x.verdict.status === 'error').map((x) => `${x.id}: ${JSON.stringify(x.verdict)}`),
@@ -111,7 +112,7 @@ for (const [fault, transport, { catches, also }] of shareOf(cases, ([f, t]) => S
     const r = await failingIds(fault, transport);
     process.stdout.write(`# ${fault} on ${transport}: ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
     assert.equal(r.errors, []);
-    assert.equal(r.failed, [...catches, ...also].sort());
+    assert.equal(r.failed, [...catches, ...also].sort(), `what failed:\n${r.why}`);
     assert.equal(r.skipped, []);
   });
 }

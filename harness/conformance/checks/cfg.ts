@@ -3,7 +3,7 @@ import type { Check } from '../check.ts';
 import { basics } from '../scenarios/basics.ts';
 import { defaultTimeout, timeouts, TIMEOUTS } from '../scenarios/timeouts.ts';
 import { WINDOW, windowScenario } from '../scenarios/window.ts';
-import { fail, firstFailure, pass } from '../verdict.ts';
+import { fail, firstFailure, pass, lateBy } from '../verdict.ts';
 import { describeWrite, elapsedMs, fmtMs, isNil, timeoutWindow, withinTimeout, writeEntry } from '../verifiers.ts';
 
 const WINDOW_DEFAULT = 1048576;
@@ -66,7 +66,7 @@ export const cfgChecks: Check[] = [
         { ok: evidence.window_effective === WINDOW.window, expected: `effective send_window ${WINDOW.window}`, actual: String(evidence.window_effective) },
         { ok: evidence.timeout_effective === TIMEOUTS.ioTimeout, expected: `effective send_timeout ${TIMEOUTS.ioTimeout}`, actual: String(evidence.timeout_effective) },
         { ok: !isNil(blocked), expected: `a write taking the in-flight bytes over io.send_window (${WINDOW.window}) blocks and times out`, actual: describeWrite(blocked) },
-        { timing: true, ok: !isNil(ioWrite) && elapsedMs(ioWrite) >= TIMEOUTS.ioTimeout * 1000 - 0.5 && elapsedMs(ioWrite) < TIMEOUTS.ioTimeout * 1500, expected: `a write without a positional timeout returns after io.send_timeout (${TIMEOUTS.ioTimeout} s)`, actual: `${describeWrite(ioWrite)} after ${fmtMs(elapsedMs(ioWrite))}` },
+        { timing: lateBy(elapsedMs(ioWrite), TIMEOUTS.ioTimeout * 1500), ok: !isNil(ioWrite) && elapsedMs(ioWrite) >= TIMEOUTS.ioTimeout * 1000 - 0.5 && elapsedMs(ioWrite) < TIMEOUTS.ioTimeout * 1500, expected: `a write without a positional timeout returns after io.send_timeout (${TIMEOUTS.ioTimeout} s)`, actual: `${describeWrite(ioWrite)} after ${fmtMs(elapsedMs(ioWrite))}` },
         { ok: evidence.nil_window === ctx.info.defaults.send_window && evidence.nil_timeout === ctx.info.defaults.send_timeout, expected: 'a handler with io settings nil gets the defaults', actual: `${evidence.nil_window} B, ${evidence.nil_timeout} s` },
       ], evidence);
     },
@@ -84,8 +84,8 @@ export const cfgChecks: Check[] = [
       const mid = ((TIMEOUTS.positionalTimeout + TIMEOUTS.ioTimeout) / 2) * 1000;
       const evidence = { positional: `${describeWrite(positional)} after ${fmtMs(elapsedMs(positional))}`, next_call: `${describeWrite(again)} after ${fmtMs(elapsedMs(again))}` };
       return firstFailure([
-        { timing: true, ok: !isNil(positional) && elapsedMs(positional) >= TIMEOUTS.positionalTimeout * 1000 - 0.5 && elapsedMs(positional) < mid, expected: `write(body, ${TIMEOUTS.positionalTimeout}) returns after ${TIMEOUTS.positionalTimeout} s, not io.send_timeout (${TIMEOUTS.ioTimeout} s)`, actual: evidence.positional },
-        { timing: true, ok: !isNil(again) && elapsedMs(again) >= mid, expected: `the next write without a timeout uses io.send_timeout (${TIMEOUTS.ioTimeout} s) again`, actual: evidence.next_call },
+        { timing: lateBy(elapsedMs(positional), mid), ok: !isNil(positional) && elapsedMs(positional) >= TIMEOUTS.positionalTimeout * 1000 - 0.5 && elapsedMs(positional) < mid, expected: `write(body, ${TIMEOUTS.positionalTimeout}) returns after ${TIMEOUTS.positionalTimeout} s, not io.send_timeout (${TIMEOUTS.ioTimeout} s)`, actual: evidence.positional },
+        { ok: !isNil(again) && elapsedMs(again) >= mid, expected: `the next write without a timeout uses io.send_timeout (${TIMEOUTS.ioTimeout} s) again`, actual: evidence.next_call },
       ], evidence);
     },
   },

@@ -8,7 +8,7 @@ import {
 } from '../scenarios/cancel.ts';
 import { STREAM_CANCEL, streamCancel } from '../scenarios/h2.ts';
 import { H2_ONLY } from './h2.ts';
-import { fail, firstFailure, pass, skip, type Condition, type Verdict } from '../verdict.ts';
+import { fail, firstFailure, pass, skip, type Condition, type Verdict, lateBy } from '../verdict.ts';
 import {
   bodyBytesSentOf, describeWrite, elapsedMs, fmtBytes, fmtMs, isCancelled, matchWire, waitEntry, writeEntry,
 } from '../verifiers.ts';
@@ -52,7 +52,12 @@ function leaveVerdict(r: ScenarioRun, how: 'FIN' | 'RST'): Verdict {
   if (firstAfter < 0 || count < 1) {
     return fail(`the client's ${how} comes after the bytes it received`, `a write reported cancelled before the client left (write ${firstCancelled}, ${describeWrite(cw)})`, evidence);
   }
-  if (count > 3) return fail(`cancelled == true at the latest the third write issued after the ${how}`, `reported by write ${count} after it`, evidence);
+  // Writes go out every CANCEL.gapS: "by the third write" is a bound on time in disguise, which a
+  // loaded machine (the client's close arriving late) can miss by a write or two: confirmed if so.
+  if (count > 3) {
+    return fail(`cancelled == true at the latest the third write issued after the ${how}`, `reported by write ${count} after it`, evidence,
+      { timing: lateBy(count * CANCEL.gapS * 1000, 3 * CANCEL.gapS * 1000) });
+  }
   return pass(evidence);
 }
 
@@ -90,7 +95,7 @@ function afterCancellation(r: ScenarioRun): Verdict {
   const later = j.entries.filter((e) => e.i > first.i && (e.op === 'write' || e.op === 'wait' || e.op === 'write_header'));
   const last = j.entries.at(-1)!;
   const conds: Condition[] = later.map((e) => ({
-    timing: true, ok: isCancelled(e as Parameters<typeof isCancelled>[0]) && elapsedMs(e) <= AT_ONCE_MS,
+    timing: lateBy(elapsedMs(e), AT_ONCE_MS), ok: isCancelled(e as Parameters<typeof isCancelled>[0]) && elapsedMs(e) <= AT_ONCE_MS,
     expected: `${e.op} after the cancellation returns within ${AT_ONCE_MS} ms reporting cancelled`,
     actual: `entry ${e.i} ${e.op}: ${JSON.stringify((e as { result?: unknown }).result)} after ${fmtMs(elapsedMs(e))}`,
   }));
@@ -130,7 +135,7 @@ export const cxlChecks: Check[] = [
       const w = writeEntry(r.journals[0]!, 1);
       return firstFailure([
         { ok: isCancelled(w), expected: 'the blocked write returns cancelled == true', actual: describeWrite(w) },
-        { timing: true, ok: elapsedMs(w) < BLOCKED.timeout * 1000 * WELL_BEFORE, expected: `it returns within ${BLOCKED.timeout * WELL_BEFORE} s (timeout ${BLOCKED.timeout} s)`, actual: fmtMs(elapsedMs(w)) },
+        { timing: lateBy(elapsedMs(w), BLOCKED.timeout * 1000 * WELL_BEFORE), ok: elapsedMs(w) < BLOCKED.timeout * 1000 * WELL_BEFORE, expected: `it returns within ${BLOCKED.timeout * WELL_BEFORE} s (timeout ${BLOCKED.timeout} s)`, actual: fmtMs(elapsedMs(w)) },
       ], { result: describeWrite(w), returned_after: fmtMs(elapsedMs(w)) });
     },
   },
@@ -142,7 +147,7 @@ export const cxlChecks: Check[] = [
       const r = await ctx.scenario('cancel-blocked-wait', cancelBlockedWait);
       const w = waitEntry(r.journals[0]!, 3);
       return firstFailure([
-        { timing: true, ok: elapsedMs(w) < BLOCKED.timeout * 1000 * WELL_BEFORE && w.result !== null, expected: `wait() returns within ${BLOCKED.timeout * WELL_BEFORE} s of its call (timeout ${BLOCKED.timeout} s)`, actual: `${JSON.stringify(w.result)} after ${fmtMs(elapsedMs(w))}` },
+        { timing: lateBy(elapsedMs(w), BLOCKED.timeout * 1000 * WELL_BEFORE), ok: elapsedMs(w) < BLOCKED.timeout * 1000 * WELL_BEFORE && w.result !== null, expected: `wait() returns within ${BLOCKED.timeout * WELL_BEFORE} s of its call (timeout ${BLOCKED.timeout} s)`, actual: `${JSON.stringify(w.result)} after ${fmtMs(elapsedMs(w))}` },
       ], { result: JSON.stringify(w.result), returned_after: fmtMs(elapsedMs(w)) });
     },
   },

@@ -5,10 +5,9 @@ import type { ScenarioRun } from '../probe-run.ts';
 import {
   burstyWindow, connectionWindow, H2_WINDOWS, SIBLINGS, smallWindow, STALL, stalledSibling, stalledStream,
 } from '../scenarios/h2.ts';
-import { type Condition, type Evidence, firstFailure, type Verdict } from '../verdict.ts';
+import { type Condition, type Evidence, firstFailure, type Verdict, lateBy } from '../verdict.ts';
 import {
-  bodyBytesSentOf, describeTimeoutWindow, describeWrite, elapsedMs, fmtBytes, fmtMs, inFlight, isNil, matchWire, matchWirePrefix,
-  statsOf, statsViolation, waitEntry, withinTimeout, writeEntry,
+  bodyBytesSentOf, describeTimeoutWindow, describeWrite, elapsedMs, fmtBytes, fmtMs, inFlight, isNil, matchWire, matchWirePrefix, statsOf, statsViolation, waitEntry, withinTimeout, writeEntry, timeoutWindow,
 } from '../verifiers.ts';
 
 export const H2_ONLY = ['h2', 'h2c'] as const;
@@ -94,16 +93,16 @@ function stalledVerdict(r: ScenarioRun, w: number): { conditions: Condition[]; e
     },
     conditions: [
       { ok: !isNil(big) && bodyBytesSentOf(big) === w, expected: `${p} write(${fmtBytes(STALL.big)}, ${STALL.bigTimeout}) to a stream stalled at its window times out with body_bytes_sent == W exactly`, actual: describeWrite(big) },
-      { timing: true, ok: withinTimeout(big, STALL.bigTimeout), expected: `${p} it returns ${describeTimeoutWindow(STALL.bigTimeout)} after the call (TMO-01)`, actual: fmtMs(elapsedMs(big)) },
+      { timing: lateBy(elapsedMs(big), timeoutWindow(STALL.bigTimeout).max), ok: withinTimeout(big, STALL.bigTimeout), expected: `${p} it returns ${describeTimeoutWindow(STALL.bigTimeout)} after the call (TMO-01)`, actual: fmtMs(elapsedMs(big)) },
       { ok: afterBig.sent === w, expected: `${p} sent == W after it (I-3: only bytes the windows allowed)`, actual: `sent ${afterBig.sent}` },
       { ok: atStall === w, expected: `${p} the client received exactly W body bytes while it granted nothing`, actual: `${atStall} B` },
       ...fits.map((f, n) => ({
-        timing: true, ok: isNil(f) && elapsedMs(f) <= NONBLOCKING_MS,
+        timing: lateBy(elapsedMs(f), NONBLOCKING_MS), ok: isNil(f) && elapsedMs(f) <= NONBLOCKING_MS,
         expected: `${p} write ${n + 1} of ${fmtBytes(STALL.piece)} (${fmtBytes(n * STALL.piece)} in flight, send window ${fmtBytes(STALL.sendWindow)}) returns nil within ${NONBLOCKING_MS} ms (WIN-01)`,
         actual: `${describeWrite(f)} after ${fmtMs(elapsedMs(f))}`,
       })),
       ...fits.map((f) => ({ ok: inFlight(statsOf(f)) <= (j.effective.send_window ?? Infinity), expected: `${p} in flight <= send_window when write() returns nil (WIN-02)`, actual: `${inFlight(statsOf(f))} B` })),
-      { timing: true, ok: !isNil(exceeds) && withinTimeout(exceeds, STALL.exceedsTimeout) && bodyBytesSentOf(exceeds) === 0, expected: `${p} a write over the send window blocks and times out after ${STALL.exceedsTimeout} s having sent nothing (WIN-04, TMO-01)`, actual: `${describeWrite(exceeds)} after ${fmtMs(elapsedMs(exceeds))}` },
+      { timing: lateBy(elapsedMs(exceeds), timeoutWindow(STALL.exceedsTimeout).max), ok: !isNil(exceeds) && withinTimeout(exceeds, STALL.exceedsTimeout) && bodyBytesSentOf(exceeds) === 0, expected: `${p} a write over the send window blocks and times out after ${STALL.exceedsTimeout} s having sent nothing (WIN-04, TMO-01)`, actual: `${describeWrite(exceeds)} after ${fmtMs(elapsedMs(exceeds))}` },
       { ok: sv === null, expected: `${p} send_stats consistent (STS-01)`, actual: sv ?? '' },
       { ok: m.ok, expected: `${p} once the client reads, it receives exactly the sent prefix of every write (PWR-01)`, actual: m.problem ?? '' },
       { ok: end.sent === end.current && end.sent === m.receivedBytes, expected: `${p} at the end sent == current == body bytes received (STS-03)`, actual: `current ${end.current}, sent ${end.sent}, received ${m.receivedBytes}` },
@@ -127,7 +126,7 @@ async function siblingVerdict(ctx: CheckContext): Promise<Verdict> {
   };
   return firstFailure([
     { ok: isNil(bw) && bwait.result === null, expected: `B's write(${fmtBytes(SIBLINGS.bBytes)}) and wait(0) complete (nil) while A is stalled`, actual: `write ${describeWrite(bw)}, wait ${JSON.stringify(bwait.result)}` },
-    { timing: true, ok: took <= SIBLINGS.promptMs, expected: `promptly: B's ${fmtBytes(SIBLINGS.bBytes)} are all sent within ${SIBLINGS.promptMs} ms`, actual: fmtMs(took) },
+    { timing: lateBy(took, SIBLINGS.promptMs), ok: took <= SIBLINGS.promptMs, expected: `promptly: B's ${fmtBytes(SIBLINGS.bBytes)} are all sent within ${SIBLINGS.promptMs} ms`, actual: fmtMs(took) },
     { ok: r.responses[1]?.completion === 'complete' && mb.ok, expected: "B's response arrives complete and byte-exact", actual: `${r.responses[1]?.completion ?? 'no response'}: ${mb.problem ?? 'intact'}` },
     { ok: r.marks.aReceivedWhenBDone === window, expected: `A stays stalled: it had received exactly its window (${window} B) when B was done`, actual: `${r.marks.aReceivedWhenBDone ?? '?'} B` },
     { ok: !isNil(aw) && bodyBytesSentOf(aw) === window, expected: `A's write times out having sent exactly its window (${window} B)`, actual: describeWrite(aw) },

@@ -2,10 +2,9 @@
 import type { Check } from '../check.ts';
 import { PARTIAL, partialWrites } from '../scenarios/partial.ts';
 import { PIPELINED, pipelined, timeouts, TIMEOUTS } from '../scenarios/timeouts.ts';
-import { firstFailure } from '../verdict.ts';
+import { firstFailure, lateBy } from '../verdict.ts';
 import {
-  bodyBytesSentOf, describeTimeoutWindow, describeWrite, elapsedMs, fmtMs, headerEntry, isNil, matchWire,
-  withinTimeout, writeEntry,
+  bodyBytesSentOf, describeTimeoutWindow, describeWrite, elapsedMs, fmtMs, headerEntry, isNil, matchWire, withinTimeout, writeEntry, timeoutWindow,
 } from '../verifiers.ts';
 
 export const tmoChecks: Check[] = [
@@ -20,7 +19,7 @@ export const tmoChecks: Check[] = [
       const evidence = { timeout_s: TIMEOUTS.fillTimeout, returned_after: fmtMs(elapsedMs(w)), result: describeWrite(w) };
       return firstFailure([
         { ok: !isNil(w) && bodyBytesSentOf(w) < w.bytes, expected: 'a non-nil send_result with body_bytes_sent < len(body)', actual: describeWrite(w) },
-        { timing: true, ok: withinTimeout(w, TIMEOUTS.fillTimeout), expected: `returns ${describeTimeoutWindow(TIMEOUTS.fillTimeout)} after the call`, actual: fmtMs(elapsedMs(w)) },
+        { timing: lateBy(elapsedMs(w), timeoutWindow(TIMEOUTS.fillTimeout).max), ok: withinTimeout(w, TIMEOUTS.fillTimeout), expected: `returns ${describeTimeoutWindow(TIMEOUTS.fillTimeout)} after the call`, actual: fmtMs(elapsedMs(w)) },
       ], evidence);
     },
   },
@@ -34,7 +33,7 @@ export const tmoChecks: Check[] = [
       const j = r.journals[0]!;
       const w = writeEntry(j, TIMEOUTS.ioWrite);
       return firstFailure([
-        { timing: true, ok: !isNil(w) && withinTimeout(w, TIMEOUTS.ioTimeout), expected: `a write without a timeout returns ${describeTimeoutWindow(TIMEOUTS.ioTimeout)} after the call (io.send_timeout)`, actual: `${describeWrite(w)} after ${fmtMs(elapsedMs(w))}` },
+        { timing: lateBy(elapsedMs(w), timeoutWindow(TIMEOUTS.ioTimeout).max), ok: !isNil(w) && withinTimeout(w, TIMEOUTS.ioTimeout), expected: `a write without a timeout returns ${describeTimeoutWindow(TIMEOUTS.ioTimeout)} after the call (io.send_timeout)`, actual: `${describeWrite(w)} after ${fmtMs(elapsedMs(w))}` },
         { ok: j.effective.send_timeout === TIMEOUTS.ioTimeout, expected: `effective send_timeout ${TIMEOUTS.ioTimeout}`, actual: String(j.effective.send_timeout) },
       ], { io_send_timeout: TIMEOUTS.ioTimeout, returned_after: fmtMs(elapsedMs(w)), result: describeWrite(w) });
     },
@@ -56,7 +55,7 @@ export const tmoChecks: Check[] = [
       };
       return firstFailure([
         { ok: res !== null && 'headers_were_sent' in res && res.headers_were_sent === false, expected: 'a send_result with headers_were_sent == false', actual: JSON.stringify(res) },
-        { timing: true, ok: withinTimeout(h, PIPELINED.bTimeout), expected: `returns ${describeTimeoutWindow(PIPELINED.bTimeout)} after the call`, actual: fmtMs(elapsedMs(h)) },
+        { timing: lateBy(elapsedMs(h), timeoutWindow(PIPELINED.bTimeout).max), ok: withinTimeout(h, PIPELINED.bTimeout), expected: `returns ${describeTimeoutWindow(PIPELINED.bTimeout)} after the call`, actual: fmtMs(elapsedMs(h)) },
         { ok: seen.length === 0, expected: `the client never receives the ${PIPELINED.bStatus} status line`, actual: `received ${seen.length} response(s) with status ${PIPELINED.bStatus}` },
       ], evidence);
     },

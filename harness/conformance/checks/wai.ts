@@ -3,8 +3,10 @@ import type { Check } from '../check.ts';
 import { BLOCKED, cancelBlockedWait } from '../scenarios/cancel.ts';
 import { timeouts, TIMEOUTS } from '../scenarios/timeouts.ts';
 import { WAIT, WAIT_NEG_POS, WAIT_PAUSE_MS, waitNegative, waitPositive } from '../scenarios/wait.ts';
-import { firstFailure } from '../verdict.ts';
-import { describeTimeoutWindow, elapsedMs, fmtMs, inFlight, statsOf, waitEntry, withinTimeout } from '../verifiers.ts';
+import { firstFailure, lateBy } from '../verdict.ts';
+import {
+  describeTimeoutWindow, elapsedMs, fmtMs, inFlight, statsOf, waitEntry, withinTimeout, timeoutWindow,
+} from '../verifiers.ts';
 
 /** The client reads again WAIT_PAUSE_MS after the handler reached wait(); a wait that returns sooner did not wait. */
 const MIN_BLOCK_MS = WAIT_PAUSE_MS / 2;
@@ -23,7 +25,7 @@ export const waiChecks: Check[] = [
         { ok: w.pos > 0, expected: 'a positive position', actual: String(w.pos) },
         { ok: w.result === null, expected: 'wait() returns nil (the condition was met)', actual: JSON.stringify(w.result) },
         { ok: s.sent >= w.pos, expected: `sent >= pos (${w.pos}) when it returns`, actual: `sent ${s.sent}` },
-        { timing: true, ok: elapsedMs(w) >= MIN_BLOCK_MS, expected: `it waits for the client (>= ${MIN_BLOCK_MS} ms)`, actual: fmtMs(elapsedMs(w)) },
+        { ok: elapsedMs(w) >= MIN_BLOCK_MS, expected: `it waits for the client (>= ${MIN_BLOCK_MS} ms)`, actual: fmtMs(elapsedMs(w)) },
       ], { pos: w.pos, sent_after: s.sent, waited: fmtMs(elapsedMs(w)) });
     },
   },
@@ -39,7 +41,7 @@ export const waiChecks: Check[] = [
       return firstFailure([
         { ok: w.result === null, expected: 'wait() returns nil (the condition was met)', actual: JSON.stringify(w.result) },
         { ok: inFlight(statsOf(w)) <= -w.pos, expected: `current - sent <= ${-w.pos} when wait(${w.pos}) returns`, actual: `${inFlight(statsOf(w))}` },
-        { timing: true, ok: elapsedMs(w) >= MIN_BLOCK_MS, expected: `wait(${w.pos}) with 200,000 B in flight waits for the client (>= ${MIN_BLOCK_MS} ms)`, actual: `returned after ${fmtMs(elapsedMs(w))}` },
+        { ok: elapsedMs(w) >= MIN_BLOCK_MS, expected: `wait(${w.pos}) with 200,000 B in flight waits for the client (>= ${MIN_BLOCK_MS} ms)`, actual: `returned after ${fmtMs(elapsedMs(w))}` },
         { ok: z.result === null && inFlight(statsOf(z)) === 0, expected: 'wait(0) returns nil with current == sent', actual: `${JSON.stringify(z.result)}, in flight ${inFlight(statsOf(z))}` },
       ], { in_flight_at_call: WAIT.pending, waited: fmtMs(elapsedMs(w)), in_flight_after: inFlight(statsOf(w)) });
     },
@@ -55,7 +57,7 @@ export const waiChecks: Check[] = [
       const res = w.result;
       return firstFailure([
         { ok: res !== null && 'cancelled' in res && res.cancelled === false, expected: 'a result that is not cancelled', actual: JSON.stringify(res) },
-        { timing: true, ok: withinTimeout(w, TIMEOUTS.waitTimeout), expected: `returns ${describeTimeoutWindow(TIMEOUTS.waitTimeout)} after the call`, actual: fmtMs(elapsedMs(w)) },
+        { timing: lateBy(elapsedMs(w), timeoutWindow(TIMEOUTS.waitTimeout).max), ok: withinTimeout(w, TIMEOUTS.waitTimeout), expected: `returns ${describeTimeoutWindow(TIMEOUTS.waitTimeout)} after the call`, actual: fmtMs(elapsedMs(w)) },
       ], { result: JSON.stringify(res), returned_after: fmtMs(elapsedMs(w)) });
     },
   },

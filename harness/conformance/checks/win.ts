@@ -2,7 +2,7 @@
 import type { Check } from '../check.ts';
 import { bigWrite, tinyWindow } from '../scenarios/basics.ts';
 import { WINDOW, windowScenario } from '../scenarios/window.ts';
-import { firstFailure } from '../verdict.ts';
+import { firstFailure, lateBy } from '../verdict.ts';
 import {
   describeWrite, elapsedMs, fmtBytes, fmtMs, fmtWindow, inFlight, isNil, matchWire, MiB, statsOf, waitEntry, writeEntry,
 } from '../verifiers.ts';
@@ -23,7 +23,7 @@ export const winChecks: Check[] = [
       const fits = WINDOW.fits.map((i) => writeEntry(j, i));
       const evidence = Object.fromEntries(fits.map((w, n) => [`write_${n + 1}`, `${describeWrite(w)} after ${fmtMs(elapsedMs(w))}`]));
       return firstFailure(fits.map((w, n) => ({
-        timing: true, ok: isNil(w) && elapsedMs(w) <= NONBLOCKING_MS,
+        timing: lateBy(elapsedMs(w), NONBLOCKING_MS), ok: isNil(w) && elapsedMs(w) <= NONBLOCKING_MS,
         expected: `write ${n + 1} (${fmtBytes(w.bytes)}, ${fmtBytes(WINDOW.piece * n)} already in flight, window ${fmtBytes(WINDOW.window)}) returns nil within ${NONBLOCKING_MS} ms`,
         actual: `${describeWrite(w)} after ${fmtMs(elapsedMs(w))}`,
       })), evidence);
@@ -69,7 +69,7 @@ export const winChecks: Check[] = [
       const j = r.journals[0]!;
       const w = writeEntry(j, WINDOW.exceeds);
       return firstFailure([
-        { timing: true, ok: !isNil(w) && elapsedMs(w) >= WINDOW.exceedsTimeout * 1000 - 0.5, expected: `write of ${fmtBytes(w.bytes)} with ${fmtBytes(2 * WINDOW.piece)} in flight and a ${fmtBytes(WINDOW.window)} window blocks and times out after ${WINDOW.exceedsTimeout} s`, actual: `${describeWrite(w)} after ${fmtMs(elapsedMs(w))}` },
+        { ok: !isNil(w) && elapsedMs(w) >= WINDOW.exceedsTimeout * 1000 - 0.5, expected: `write of ${fmtBytes(w.bytes)} with ${fmtBytes(2 * WINDOW.piece)} in flight and a ${fmtBytes(WINDOW.window)} window blocks and times out after ${WINDOW.exceedsTimeout} s`, actual: `${describeWrite(w)} after ${fmtMs(elapsedMs(w))}` },
       ], { write: describeWrite(w), took: fmtMs(elapsedMs(w)), window: j.effective.send_window });
     },
   },
@@ -88,7 +88,7 @@ export const winChecks: Check[] = [
       const evidence = { bytes: w.bytes, took: fmtMs(ms), rate_bytes_per_s: Math.round(rate), window: j.effective.send_window };
       return firstFailure([
         { ok: isNil(w) && isNil(wait), expected: 'write and wait(0) complete (nil)', actual: `write ${describeWrite(w)}, wait ${wait.result === null ? 'nil' : JSON.stringify(wait.result)}` },
-        { timing: true, ok: rate >= MIN_TINY_WINDOW_RATE, expected: `at least ${fmtBytes(MIN_TINY_WINDOW_RATE)}/s through a ${fmtWindow(j.effective.send_window)} window`, actual: `${fmtBytes(Math.round(rate))}/s` },
+        { timing: lateBy(ms, (w.bytes / MIN_TINY_WINDOW_RATE) * 1000), ok: rate >= MIN_TINY_WINDOW_RATE, expected: `at least ${fmtBytes(MIN_TINY_WINDOW_RATE)}/s through a ${fmtWindow(j.effective.send_window)} window`, actual: `${fmtBytes(Math.round(rate))}/s` },
         { ok: m.ok, expected: 'every byte arrives, in order', actual: m.problem ?? '' },
       ], evidence);
     },
