@@ -2,7 +2,8 @@
 // workers and timers cannot disturb another's), several at a time, and prints one closing line
 // summed over all files: "N passed, N failed[, N skipped]". CI reads that line, not uvu's.
 //
-//   node --import tsx scripts/run-tests.ts [--quick] [--jobs N] [filter ...]   (filters match paths)
+//   node --import tsx scripts/run-tests.ts [--quick] [--jobs N] [filter ...]
+//   (a filter matches the file's path from the repository's root, e.g. test/capacity or faults)
 //
 // Most files wait (on sockets, timeouts, child servers) rather than compute, so they run side by
 // side, --jobs at a time (default 4). A file can say how it must run, in a comment line of its own
@@ -114,7 +115,7 @@ if (!Number.isInteger(jobs) || jobs < 1) {
 }
 const t0 = Date.now();
 const all = findTests(join(root, 'test'))
-  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .filter((f) => filters.length === 0 || filters.some((x) => relative(root, f).includes(x)))
   .flatMap(jobsOf)
   .filter((j) => !opts.quick || j.quick);
 const results = await schedule(all, jobs);
