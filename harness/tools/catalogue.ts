@@ -9,9 +9,13 @@ export const TOOLS = {
   // prints "2.0.0" whatever it is (release builds set it by ldflags).
   h2spec: goTool('h2spec', 'github.com/summerwind/h2spec/cmd/h2spec', 'v2.2.1+incompatible',
     "HTTP/2 protocol conformance of the reference server (test/server/h2spec.test.ts)"),
+  // MIT (k6 is AGPL and not used). Built by `go install` in ~40 s; `-version` prints no version
+  // for such builds, so the pin here is the only record of which one it is.
+  vegeta: goTool('vegeta', 'github.com/tsenart/vegeta/v12', 'v12.13.0',
+    'the fast clients of `dawdle capacity`: a constant arrival rate (test/capacity/)'),
 } as const satisfies Record<string, Tool>;
 
 export type ToolName = keyof typeof TOOLS;
 
 /** What `npm test` needs besides npm packages. */
-export const TEST_TOOLS: ToolName[] = ['chromium', 'h2spec'];
+export const TEST_TOOLS: ToolName[] = ['chromium', 'h2spec', 'vegeta'];
