@@ -1,7 +1,8 @@
 // The knee of a latency curve: where p99 stops growing about linearly with the slow population
 // and starts to climb. Kneedle (Satopää et al. 2011) for an increasing convex curve: scale N and
 // p99 to [0, 1]; the knee is the point furthest below the diagonal (largest x - y), provided that
-// distance is meaningful (>= minDistance). A flat or straight curve has no knee.
+// distance is meaningful (>= minDistance). A flat or straight curve has no knee, and neither end
+// can be one: a knee is a point the curve climbs away from, so the last value must lie above it.
 
 export interface KneePoint { n: number; value: number }
 
@@ -17,7 +18,9 @@ export function findKnee(points: readonly KneePoint[], minDistance = 0.2): numbe
   if (pts[pts.length - 1]!.value <= pts[0]!.value) return null;
   let best = -Infinity;
   let at: number | null = null;
-  for (const p of pts) {
+  const last = pts[pts.length - 1]!.value;
+  for (const p of pts.slice(1, -1)) {
+    if (p.value >= last) continue;
     const d = (p.n - x0) / (x1 - x0) - (p.value - lo) / (hi - lo);
     if (d > best) {
       best = d;

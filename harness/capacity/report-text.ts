@@ -28,6 +28,7 @@ export function columns(doc: CapacityDocument): Column[] {
     { head: 'RSS MB', cell: (s) => mb(s.server?.rss_bytes ?? s.server?.probe_rss_bytes) },
     { head: 'CPU', cell: (s) => pct(s.server?.cpu_pct, 0) },
     { head: 'fds', cell: (s) => n0(s.server?.fds) },
+    { head: 'harness CPU', cell: (s) => pct(s.harness.slow_workers_cpu_pct, 0) },
   ];
   if (stale) {
     cols.push(

@@ -181,7 +181,8 @@ export function gaveOut(s: StepResult, memTotalBytes: number): { what: GaveOut; 
   if (sv?.cpu_pct != null && sv.cpu_pct >= CPU_SATURATED_PCT) {
     return { what: 'cpu', at_n: s.n, detail: `server CPU ${Math.round(sv.cpu_pct)}% of a core (${symptom})` };
   }
-  const latency = broke.some((c) => c.unit === 'ms');
+  // A latency clause with nothing measured (every request failed) is an error, not a latency.
+  const latency = broke.some((c) => c.unit === 'ms' && c.value !== null);
   return { what: latency ? 'latency' : 'errors', at_n: s.n, detail: symptom };
 }
 

@@ -39,6 +39,7 @@ function options(a: Argv, kind: 'capacity' | 'staleness') {
     .option('slo', { type: 'string', default: 'p99<200ms,errors<0.1%', describe: 'the fast clients\' SLO: clauses like p99<200ms, max<1s, errors<0.1%' })
     .option('step-seconds', { type: 'number', default: 10, describe: 'measured seconds per step (after the warm-up)' })
     .option('warmup-seconds', { type: 'number', default: 2, describe: 'seconds per step before the measured window' })
+    .option('fast-timeout', { type: 'number', default: 10, describe: 'seconds a fast request may take; longer is an error' })
     .option('require', { type: 'number', describe: 'exit 1 when the capacity is below this many slow clients (the CI gate)' })
     .option('network', { type: 'string', describe: 'network profile for the slow clients (needs network shaping: not there yet)' })
     .option('pid', { type: 'number', describe: 'pid of the (local) server process, for RSS, CPU, fds and threads from /proc' })
@@ -78,6 +79,7 @@ async function capacity(a: Args, kind: 'capacity' | 'staleness'): Promise<number
   intIn(a['step-seconds'], 'step-seconds', 1, 600);
   intIn(a['warmup-seconds'], 'warmup-seconds', 0, 120);
   intIn(a.require, 'require', 0, 1_000_000);
+  intIn(a['fast-timeout'], 'fast-timeout', 1, 120);
   intIn(a.workers, 'workers', 1, 64);
   intIn(a.pid, 'pid', 1, 2 ** 22);
   for (const p of [a['slow-path'], a['fast-path']]) if (!p.startsWith('/')) throw new UserError(`--slow-path/--fast-path "${p}" must start with /`);
@@ -129,7 +131,7 @@ async function capacity(a: Args, kind: 'capacity' | 'staleness'): Promise<number
       kind, target: base, embedded: embedded !== null, pid, profiles, steps: steps.steps, slowPath: a['slow-path'], fastPath: a['fast-path'],
       fastRate: rate.perSecond, fastHttp: a['fast-http'] as FastHttp, slo: slo.slo, stepSeconds: a['step-seconds'], warmupSeconds: a['warmup-seconds'],
       allSteps: a['all-steps'], vegeta, vegetaVersion: TOOLS.vegeta.recipe.kind === 'go' ? TOOLS.vegeta.recipe.version : '?',
-      ...(a.workers !== undefined ? { workers: a.workers } : {}), signal: controller.signal, argv: ['dawdle', ...process.argv.slice(2)], dawdleVersion: DAWDLE_VERSION,
+      fastTimeoutS: a['fast-timeout'], ...(a.workers !== undefined ? { workers: a.workers } : {}), signal: controller.signal, argv: ['dawdle', ...process.argv.slice(2)], dawdleVersion: DAWDLE_VERSION,
       onEvent: (e) => {
         if (e.type === 'profile-start') process.stdout.write(`${e.profile}: slow clients in ${e.workers} worker processes\n`);
         if (e.type === 'step-done') process.stdout.write(`  ${stepLine(e.step)}\n`);

@@ -1,5 +1,6 @@
 // Every outside tool dawdle knows, by name. Pins live here and nowhere else.
-import { aptTool, firstExisting, goTool, onPath, type Tool } from './tool.ts';
+import { join } from 'node:path';
+import { aptTool, firstExisting, goTool, onPath, TOOLS_DIR, type Tool } from './tool.ts';
 
 export const TOOLS = {
   chromium: aptTool('chromium', 'chromium', 'renders the HTML reports in a real browser (report tests)',
@@ -12,7 +13,8 @@ export const TOOLS = {
   // MIT (k6 is AGPL and not used). Built by `go install` in ~40 s; `-version` prints no version
   // for such builds, so the pin here is the only record of which one it is.
   vegeta: goTool('vegeta', 'github.com/tsenart/vegeta/v12', 'v12.13.0',
-    'the fast clients of `dawdle capacity`: a constant arrival rate (test/capacity/)'),
+    'the fast clients of `dawdle capacity`: a constant arrival rate (test/capacity/)',
+    () => (process.env.DAWDLE_VEGETA ? firstExisting(process.env.DAWDLE_VEGETA) : firstExisting(join(TOOLS_DIR, 'vegeta')))),
 } as const satisfies Record<string, Tool>;
 
 export type ToolName = keyof typeof TOOLS;
