@@ -34,7 +34,7 @@ export function demoSites(): Site[] {
       path: '/',
       handler: (req) =>
         req.path === '/'
-          ? { status: 200, headers: { 'content-type': 'text/plain' }, body: 'dawdle reference server\n  /hello\n  /stream?bytes=N&chunk=M&timeout=S\n  /ticker?interval_ms=I&bytes=B&count=C&timeout_ms=T\n  /__probe/info (probe protocol v1)\n' }
+          ? { status: 200, headers: { 'content-type': 'text/plain' }, body: 'dawdle reference server\n  /hello\n  /stream?bytes=N&chunk=M&timeout=S\n  /ticker?interval_ms=I&bytes=B&count=C&timeout_ms=T&window_bytes=W\n  /__probe/info (probe protocol v1)\n' }
           : { status: 404, headers: { 'content-type': 'text/plain' }, body: 'not found\n' },
     },
   ];
@@ -46,7 +46,7 @@ function clampInt(v: string | null, dflt: number, min: number, max: number): num
 }
 
 /**
- * /ticker?interval_ms=100&bytes=200&count=600&timeout_ms=I: a stock ticker (seed 001's use case for
+ * /ticker?interval_ms=100&bytes=200&count=600&timeout_ms=I&window_bytes=B: a stock ticker (seed 001's use case for
  * timeouts and send_result). Every `interval_ms` it writes the current update, `bytes` long:
  *   `U <seq> <unix ms>` then '.' padding and '\n'
  * where seq is the tick (elapsed / interval) and the time is when the update was made
@@ -54,7 +54,10 @@ function clampInt(v: string | null, dflt: number, min: number, max: number): num
  * write that times out has its unsent rest dropped (the bytes of it that were sent stay: a torn
  * update, which the reader tells by the next header on the same line) and the ticker goes on with
  * the then current tick, so a reader that cannot keep up sees gaps in seq, never old news queued
- * behind new. Ends after `count` ticks, or when the client goes away.
+ * behind new. The send window is one update (`window_bytes`, default `bytes`): the server queues no
+ * old news of its own; what the kernel's socket buffers hold it cannot take back (on loopback
+ * ~4 MB: a slow reader first reads its way through that backlog, growing older, before a write
+ * can time out). Ends after `count` ticks, or when the client goes away.
  */
 async function ticker(req: Request, io: Io): Promise<void> {
   const q = new URLSearchParams(req.query);
@@ -62,6 +65,7 @@ async function ticker(req: Request, io: Io): Promise<void> {
   const bytes = clampInt(q.get('bytes'), 200, 32, 1 << 20);
   const count = clampInt(q.get('count'), 600, 1, 1_000_000);
   const timeoutMs = clampInt(q.get('timeout_ms'), interval, 1, 600_000);
+  io.sendWindow = clampInt(q.get('window_bytes'), bytes, 1, 1 << 30);
   const pad = Buffer.alloc(bytes, 0x2e);
   pad[bytes - 1] = 0x0a;
   const r0 = await io.writeHeader(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' }, timeoutMs / 1000);

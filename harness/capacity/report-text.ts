@@ -76,7 +76,10 @@ export function capacityLines(doc: CapacityDocument): string {
   return out.join('\n');
 }
 
-const mdEscape = (s: string) => s.replace(/[|\\`*_<>[\]]/g, (c) => `\\${c}`);
+// Text from the target or a file, for markdown: markup characters as entities (shown as they are,
+// never as HTML), the table and emphasis characters backslash-escaped.
+const MD_ENTITIES: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;' };
+const mdEscape = (s: string) => s.replace(/[<>&]/g, (c) => MD_ENTITIES[c]!).replace(/[|\\`*_[\]]/g, (c) => `\\${c}`);
 
 export function renderMarkdown(doc: CapacityDocument): string {
   const cols = columns(doc);
@@ -86,7 +89,7 @@ export function renderMarkdown(doc: CapacityDocument): string {
     '',
     mdEscape(c.sentence),
     '',
-    `Target \`${doc.target.url}\`${doc.target.server ? ` (${mdEscape(doc.target.server)})` : ''}; SLO \`${doc.config.slo}\` for ${doc.config.fast_rate}/s on \`${doc.config.fast_path}\` (${doc.config.fast_http}, vegeta ${doc.vegeta.version}); slow clients on \`${doc.config.slow_path}\`; ${doc.config.warmup_seconds} s warm-up + ${doc.config.step_seconds} s measured per step; started ${doc.started_at}.`,
+    `Target ${mdEscape(doc.target.url)}${doc.target.server ? ` (${mdEscape(doc.target.server)})` : ''}; SLO ${mdEscape(doc.config.slo)} for ${doc.config.fast_rate}/s on ${mdEscape(doc.config.fast_path)} (${doc.config.fast_http}, vegeta ${doc.vegeta.version}); slow clients on ${mdEscape(doc.config.slow_path)}; ${doc.config.warmup_seconds} s warm-up + ${doc.config.step_seconds} s measured per step; started ${doc.started_at}.`,
     '',
     `| ${cols.map((x) => x.head).join(' | ')} |`,
     `|${cols.map(() => '---').join('|')}|`,
@@ -100,7 +103,7 @@ export function renderMarkdown(doc: CapacityDocument): string {
   lines.push(`- vegeta: ${mdEscape(doc.vegeta.note)}`);
   if (doc.comparison) {
     const cmp = doc.comparison;
-    lines.push('', `Against \`${cmp.against.file}\` (${cmp.against.started_at}): capacity ${cmp.max_slow_clients.before ?? 'none'} → ${cmp.max_slow_clients.after ?? 'none'}.`, '', '| N | p99 before (ms) | p99 now (ms) |', '|---|---|---|');
+    lines.push('', `Against ${mdEscape(cmp.against.file)} (${cmp.against.started_at}): capacity ${cmp.max_slow_clients.before ?? 'none'} → ${cmp.max_slow_clients.after ?? 'none'}.`, '', '| N | p99 before (ms) | p99 now (ms) |', '|---|---|---|');
     for (const p of cmp.p99_ms) lines.push(`| ${p.n} | ${ms(p.before)} | ${ms(p.after)} |`);
   }
   return `${lines.join('\n')}\n`;

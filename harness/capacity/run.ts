@@ -193,7 +193,9 @@ async function runStep(o: CapacityOptions, pop: SlowPopulation, profile: LoadedP
   const nominal = nominalRate(profile);
   const rates = (window?.perClientBytes ?? []).map((b) => b / windowS).sort((a, b) => a - b);
   const pct = (xs: number[], p: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]! : null);
-  const pacing = nominal === null || rates.length === 0 ? null : pct(rates.map((r) => Math.abs(r / nominal - 1)).sort((a, b) => a - b), 95);
+  // Pacing compares the reader with its profile: only meaningful when the source offers more than
+  // the profile reads. The ticker paces itself (it offers bytes/interval), so not there.
+  const pacing = nominal === null || rates.length === 0 || tickerInterval(o.slowPath) !== null ? null : pct(rates.map((r) => Math.abs(r / nominal - 1)).sort((a, b) => a - b), 95);
   const lifetimes = (window?.closureLifetimesMs ?? []).slice().sort((a, b) => a - b);
   const [p0, p1] = windowProcs;
   const last = procs[procs.length - 1] ?? null;
