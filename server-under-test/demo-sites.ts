@@ -11,8 +11,10 @@ export function demoSites(): Site[] {
   return [
     { path: '/hello', handler: () => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: HELLO }) },
     {
-      // /stream?bytes=N&chunk=M&timeout=S: N bytes in writes of M; a write that times out drops
-      // its unsent rest and the stream goes on (stale data is worth nothing).
+      // /stream?bytes=N&chunk=M&timeout=S&window=W: N bytes in writes of M; a write that times out
+      // drops its unsent rest and the stream goes on (stale data is worth nothing). `window` sets
+      // io.sendWindow (default: the server's default_send_window), e.g. to hold thousands of slow
+      // readers without a MiB of ring each.
       path: '/stream',
       handler: async (req, io) => {
         const q = new URLSearchParams(req.query);
@@ -20,6 +22,7 @@ export function demoSites(): Site[] {
         const chunk = clampInt(q.get('chunk'), 16 * 1024, 1, 1 << 24);
         const timeout = Number(q.get('timeout') ?? '1');
         const piece = Buffer.alloc(chunk, 0x61);
+        if (q.get('window') !== null) io.sendWindow = clampInt(q.get('window'), 1 << 20, 1, 1 << 30);
         await io.writeHeader(200, { 'content-type': 'application/octet-stream' });
         for (let done = 0; done < total; done += chunk) {
           const n = Math.min(chunk, total - done);
@@ -34,7 +37,7 @@ export function demoSites(): Site[] {
       path: '/',
       handler: (req) =>
         req.path === '/'
-          ? { status: 200, headers: { 'content-type': 'text/plain' }, body: 'dawdle reference server\n  /hello\n  /stream?bytes=N&chunk=M&timeout=S\n  /ticker?interval_ms=I&bytes=B&count=C&timeout_ms=T&window_bytes=W\n  /__probe/info (probe protocol v1)\n' }
+          ? { status: 200, headers: { 'content-type': 'text/plain' }, body: 'dawdle reference server\n  /hello\n  /stream?bytes=N&chunk=M&timeout=S&window=W\n  /ticker?interval_ms=I&bytes=B&count=C&timeout_ms=T&window_bytes=W\n  /__probe/info (probe protocol v1)\n' }
           : { status: 404, headers: { 'content-type': 'text/plain' }, body: 'not found\n' },
     },
   ];

@@ -16,6 +16,12 @@ export interface SlowTarget {
   profile: Profile;
   /** The ticker's interval when the path is /ticker (staleness is measured), else null. */
   tickerIntervalMs: number | null;
+  /**
+   * Ask again on the same connection when a response ends (keep-alive) instead of on a new one.
+   * The capacity run reconnects (each response a new client); the harness bench reuses, so short
+   * responses bound what the kernel buffers per connection without a connection churn.
+   */
+  reuse?: boolean;
 }
 
 export interface SlowCounters {
@@ -64,6 +70,7 @@ export class SlowClient {
   async #loop(): Promise<void> {
     while (!this.#stopped) {
       const ok = await this.#once().catch((err: unknown) => {
+        if (this.#stopped) return true; // our own stop() cut it short
         noteError(this.counters(), (err as { code?: string }).code ?? 'ERR_CLIENT');
         return false;
       });
@@ -90,9 +97,14 @@ export class SlowClient {
     const opened = Date.now();
     this.counters().connects++;
     try {
-      conn.send({ method: 'GET', path: t.path, headers: { 'user-agent': 'dawdle-capacity' } });
-      const r = await conn.waitForResponse(0, WAIT_MS);
-      if (this.#stopped) return true;
+      let r;
+      for (;;) {
+        const index = conn.send({ method: 'GET', path: t.path, headers: { 'user-agent': 'dawdle-capacity' } });
+        r = await conn.waitForResponse(index, WAIT_MS);
+        if (this.#stopped) return true;
+        if (!t.reuse || r.completion !== 'complete' || conn.closed || r.status !== 200) break;
+        this.counters().completions++;
+      }
       const c = this.counters();
       if (r.status !== null && (r.status < 200 || r.status > 299)) {
         noteError(c, `HTTP ${r.status}`);
