@@ -1,10 +1,10 @@
 // The embedded reference server of `dawdle capacity` / `dawdle staleness` (a child process through
-// conformance/server-process.ts): HTTP on 127.0.0.1, an ephemeral port, the demo sites (/hello,
+// conformance/server-process.ts): HTTP and HTTPS (self-signed) on 127.0.0.1, ephemeral ports, the demo sites (/hello,
 // /stream, /ticker) and the probe (so /__probe/info reports memory and active requests).
 import { demoSites } from '../../server-under-test/demo-sites.ts';
 import { startServer } from '../../server-under-test/server.ts';
 
-const server = await startServer({ listen: [{ host: '127.0.0.1', port: 0 }], probe: true, sites: demoSites() }, { onHandlerError: () => {} });
+const server = await startServer({ listen: [{ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0, tls: true }], probe: true, sites: demoSites() }, { onHandlerError: () => {} });
 
 let stopping = false;
 const shutdown = () => {
@@ -15,4 +15,4 @@ const shutdown = () => {
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
 process.stdin.on('end', shutdown).on('error', shutdown).resume();
-process.stdout.write(`${JSON.stringify({ http: server.addresses[0]!.url })}\n`);
+process.stdout.write(`${JSON.stringify({ http: server.addresses.find((a) => !a.tls)!.url, https: server.addresses.find((a) => a.tls)!.url })}\n`);

@@ -15,6 +15,7 @@ const REPLY_MS = 30_000;
 export interface PopulationOptions {
   host: string;
   port: number;
+  tls?: boolean;
   path: string;
   profile: Profile;
   tickerIntervalMs: number | null;
@@ -65,7 +66,7 @@ export class SlowPopulation {
       p.#workers.push(h);
     }
     await Promise.all(p.#workers.map((w) => w.request(null, 'ready')));
-    const config: ToWorker = { type: 'config', host: o.host, port: o.port, path: o.path, profile: o.profile, tickerIntervalMs: o.tickerIntervalMs };
+    const config: ToWorker = { type: 'config', host: o.host, port: o.port, tls: o.tls === true, path: o.path, profile: o.profile, tickerIntervalMs: o.tickerIntervalMs };
     await Promise.all(p.#workers.map((w) => w.request(config, 'ready')));
     return p;
   }

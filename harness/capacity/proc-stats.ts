@@ -2,6 +2,15 @@
 // descriptors (and the soft limit), threads. Sampled once a second during a capacity run; CPU is
 // the difference of two samples. Null where /proc cannot tell (no such process, not Linux).
 import { readdirSync, readFileSync } from 'node:fs';
+import { Agent, fetch } from 'undici';
+
+/** For /__probe/info over HTTPS: a test server's certificate is self-signed, not verified. */
+const insecure = new Agent({ connect: { rejectUnauthorized: false } });
+
+/** GET `path` of `base` (2 s at most; TLS certificates not verified). */
+export function getInfo(base: string, path: string) {
+  return fetch(new URL(path, base), { signal: AbortSignal.timeout(2000), dispatcher: insecure });
+}
 
 export interface ProcSample {
   t: number;
@@ -47,7 +56,7 @@ export function cpuPercent(a: ProcSample, b: ProcSample): number {
 /** `/__probe/info`'s memory and active requests, when the target offers them (else null). */
 export async function probeInfo(base: string, prefix = '/__probe'): Promise<{ rssBytes: number | null; activeRequests: number | null } | null> {
   try {
-    const r = await fetch(new URL(`${prefix}/info`, base), { signal: AbortSignal.timeout(2000) });
+    const r = await getInfo(base, `${prefix}/info`);
     if (!r.ok) return null;
     const o = (await r.json()) as { memory?: { rss_bytes?: unknown }; active_requests?: unknown };
     const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);

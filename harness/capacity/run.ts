@@ -8,7 +8,7 @@ import { attack, type FastHttp } from '../load/vegeta.ts';
 import { FastWindow } from './fast-window.ts';
 import { encodeHistogram, summarise } from './histogram.ts';
 import { SlowPopulation, type MergedWindow, type PopulationTick } from './population.ts';
-import { cpuPercent, probeInfo, sampleProc, type ProcSample } from './proc-stats.ts';
+import { cpuPercent, getInfo, probeInfo, sampleProc, type ProcSample } from './proc-stats.ts';
 import {
   analyse, CAPACITY_SCHEMA, type CapacityDocument, type CapacityFinding, type ProfileRun, type StalenessFigures, type StepResult,
 } from './result.ts';
@@ -83,7 +83,7 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityDocument>
   for (const profile of o.profiles) {
     if (o.signal?.aborted) break;
     const pop = await SlowPopulation.start({
-      host: url.hostname, port: Number(url.port || 80), path: o.slowPath, profile, tickerIntervalMs: tickerInterval(o.slowPath),
+      host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)), tls: url.protocol === 'https:', path: o.slowPath, profile, tickerIntervalMs: tickerInterval(o.slowPath),
       ...(o.workers !== undefined ? { workers: o.workers } : {}),
     });
     workers = pop.workerCount;
@@ -280,7 +280,7 @@ function timeline(start: number, seconds: number, fast: Array<{ n: number; error
 
 async function probeServerName(base: string): Promise<string | null> {
   try {
-    const r = await fetch(new URL('/__probe/info', base), { signal: AbortSignal.timeout(2000) });
+    const r = await getInfo(base, '/__probe/info');
     if (!r.ok) return r.headers.get('server');
     const o = (await r.json()) as { server?: unknown };
     return typeof o.server === 'string' ? o.server : null;

@@ -11,6 +11,8 @@ import { TickerReader, type StalenessCounters } from './ticker-reader.ts';
 export interface SlowTarget {
   host: string;
   port: number;
+  /** HTTPS (certificates are not verified: a test server's are self-signed). */
+  tls?: boolean;
   /** Path and query, e.g. /stream?bytes=100000000 */
   path: string;
   profile: Profile;
@@ -85,7 +87,7 @@ export class SlowClient {
       ? new TickerReader(() => this.counters().staleness!, t.tickerIntervalMs)
       : null;
     const conn = await H1Connection.open({
-      host: t.host, port: t.port, behaviour: behaviourFromProfile(t.profile),
+      host: t.host, port: t.port, ...(t.tls ? { tls: { alpn: ['http/1.1'] } } : {}), behaviour: behaviourFromProfile(t.profile),
       recordTimeline: false, sharedReadBuffer: this.readBuffer, storeBodyCap: 0, connectTimeoutMs: 10_000,
       ...(ticker ? { onBody: (_r, piece: Buffer) => ticker.push(piece) } : {}),
     });

@@ -28,7 +28,7 @@ const TICKER_PATH = '/ticker?interval_ms=100&bytes=200';
 
 function options(a: Argv, kind: 'capacity' | 'staleness') {
   return a
-    .option('target', { type: 'string', describe: 'base URL of the server (http:// or https://); default: the embedded reference server' })
+    .option('target', { type: 'string', describe: 'base URL of the server (http://, or https:// where slow and fast clients use TLS); default: the embedded reference server' })
     .option('allow-remote', { type: 'boolean', default: false, describe: 'allow a target that is not on loopback (you load someone\'s server)' })
     .option('slow-profile', { type: 'string', default: '3g', describe: 'client profile(s) of the slow clients, comma-separated (names from profiles/ or YAML files)' })
     .option('slow', { type: 'string', default: '0..400:100', describe: 'steps of the slow population: FROM..TO:STEP or a list (0,100,400)' })
@@ -90,10 +90,10 @@ async function capacity(a: Args, kind: 'capacity' | 'staleness'): Promise<number
   if (a.target !== undefined) {
     try { target = new URL(a.target); } catch { throw new UserError(`--target "${a.target}" is not a URL (e.g. http://127.0.0.1:8080)`); }
     if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new UserError(`--target "${a.target}" must be http:// or https://`);
-    if (target.protocol === 'https:') throw new UserError(`--target "${a.target}": the slow clients speak plain HTTP/1.1 here; give the server's http:// address (--fast-http h2 needs TLS, h2c does not)`);
     if (!LOOPBACK(target.hostname) && !a['allow-remote']) throw new UserError(`--target ${target.host} is not on loopback: a capacity run loads the server hard; add --allow-remote if it is yours to load`);
   }
-  if (a['fast-http'] === 'h2') throw new UserError('--fast-http h2 needs an https:// target and the slow clients need http://; use h2c (HTTP/2 in cleartext) or h1');
+  if (a['fast-http'] === 'h2' && target !== null && target.protocol !== 'https:') throw new UserError(`--fast-http h2 is HTTP/2 over TLS: give an https:// --target (or h2c for cleartext)`);
+  if (a['fast-http'] === 'h2c' && target?.protocol === 'https:') throw new UserError('--fast-http h2c is HTTP/2 in cleartext: give an http:// --target (or h2 for TLS)');
   const vegeta = TOOLS.vegeta.locate();
   if (vegeta === null) throw new UserError(`vegeta is missing (the fast clients): ${manualInstall(TOOLS.vegeta)}`);
   const profiles: LoadedProfile[] = [];
@@ -120,8 +120,9 @@ async function capacity(a: Args, kind: 'capacity' | 'staleness'): Promise<number
         if (err instanceof ServerProcessError) throw new UserError(`cannot start the embedded reference server: ${err.message}`);
         throw err;
       }
-      target = new URL(embedded.http);
-      process.stdout.write(`embedded reference server: ${embedded.http} (pid ${embedded.pid})\n`);
+      // HTTP/2 over TLS needs the HTTPS port; everything else the plain one.
+      target = new URL(a['fast-http'] === 'h2' && embedded.https ? embedded.https : embedded.http);
+      process.stdout.write(`embedded reference server: ${target.origin} (pid ${embedded.pid})\n`);
     }
     await reachable(target);
     const base = target.origin;

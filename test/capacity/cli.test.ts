@@ -63,6 +63,8 @@ test('bad input: one line, exit 2, no stack trace', async () => {
     [['--target', 'http://192.0.2.1:8080'], /not on loopback.*--allow-remote/],
     [['--target', `http://127.0.0.1:${port}`], /unreachable/],
     [['--step-seconds', '0'], /--step-seconds/],
+    [['--fast-http', 'h2', '--target', 'http://127.0.0.1:8080'], /over TLS/],
+    [['--fast-http', 'h2c', '--target', 'https://127.0.0.1:8443'], /cleartext/],
     [['--pid', '4000000'], /--pid/],
     [['--network', '3g'], /shaping is not there yet/],
     [['--baseline', join(dir, 'missing.json')], /--baseline/],
