@@ -74,7 +74,7 @@ process.stdout.write(`bench:harness: reference server ${server.http} (pid ${serv
 // per connection (loopback's send buffer alone would take ~4 MB each: 10,000 of them would put
 // the whole machine's TCP under memory pressure).
 const path = `/stream?bytes=${Number(a['response-bytes'])}&chunk=16384&window=${a['window-bytes']}&timeout=60`;
-const counters: SlowCounters = { connects: 0, completions: 0, serverClosures: 0, errors: 0, errorKinds: new Map(), closureLifetimes: [], staleness: null };
+const counters: SlowCounters = { connects: 0, completions: 0, clientCloses: 0, serverClosures: 0, errors: 0, errorKinds: new Map(), closureLifetimes: [], staleness: null };
 const readBuffer = Buffer.allocUnsafe(64 * 1024);
 await sleep(500);
 const before = rss();

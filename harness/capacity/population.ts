@@ -109,7 +109,7 @@ export function mergeWindows(parts: readonly WindowFigures[]): MergedWindow {
   const sum = (f: (p: WindowFigures) => number) => parts.reduce((s, p) => s + f(p), 0);
   return {
     perClientBytes: parts.flatMap((p) => p.perClientBytes),
-    bytes: sum((p) => p.bytes), connects: sum((p) => p.connects), completions: sum((p) => p.completions),
+    bytes: sum((p) => p.bytes), connects: sum((p) => p.connects), completions: sum((p) => p.completions), clientCloses: sum((p) => p.clientCloses),
     serverClosures: sum((p) => p.serverClosures), closureLifetimesMs: parts.flatMap((p) => p.closureLifetimesMs),
     errors: sum((p) => p.errors), errorKinds: kinds,
     staleness: st.length === 0 ? null : {

@@ -61,6 +61,8 @@ export interface StepResult {
     pacing_error_p95: number | null;
     connects: number;
     completions: number;
+    /** Responses the profile's behaviour cut short itself (cancelling profiles). */
+    client_closes: number;
     server_closures: number;
     closure_lifetime_ms_p50: number | null;
     errors: number;

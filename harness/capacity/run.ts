@@ -210,7 +210,7 @@ async function runStep(o: CapacityOptions, pop: SlowPopulation, profile: LoadedP
     slow: {
       clients: n, path: o.slowPath, goodput_bytes_per_s: (window?.bytes ?? 0) / windowS, nominal_bytes_per_s: nominal,
       per_client_bytes_per_s: { p5: pct(rates, 5), p50: pct(rates, 50), p95: pct(rates, 95) }, pacing_error_p95: pacing,
-      connects: window?.connects ?? 0, completions: window?.completions ?? 0, server_closures: window?.serverClosures ?? 0,
+      connects: window?.connects ?? 0, completions: window?.completions ?? 0, client_closes: window?.clientCloses ?? 0, server_closures: window?.serverClosures ?? 0,
       closure_lifetime_ms_p50: pct(lifetimes, 50), errors: window?.errors ?? 0, error_kinds: window?.errorKinds ?? {},
       staleness: staleness(window, tickerInterval(o.slowPath)),
     },

@@ -29,6 +29,8 @@ export interface SlowTarget {
 export interface SlowCounters {
   connects: number;
   completions: number;
+  /** Responses the client's own behaviour cut short (a cancelling profile). */
+  clientCloses: number;
   serverClosures: number;
   errors: number;
   errorKinds: Map<string, number>;
@@ -115,6 +117,15 @@ export class SlowClient {
       if (r.completion === 'complete') {
         c.completions++;
         return true;
+      }
+      if (r.completion === 'abandoned') {
+        // The profile's behaviour gave up (cancel-midway, cancel-rst ...): the client's doing.
+        c.clientCloses++;
+        return true;
+      }
+      if (r.completion === 'framing-error') {
+        noteError(c, 'framing error');
+        return false;
       }
       // Ended before it was complete, and not by us: the server closed it (FIN or RST).
       c.serverClosures++;

@@ -14,7 +14,7 @@ let markBytes = 0;
 
 function fresh(): SlowCounters {
   return {
-    connects: 0, completions: 0, serverClosures: 0, errors: 0, errorKinds: new Map(), closureLifetimes: [],
+    connects: 0, completions: 0, clientCloses: 0, serverClosures: 0, errors: 0, errorKinds: new Map(), closureLifetimes: [],
     staleness: target?.tickerIntervalMs ? { ages: newHistogram(), lags: newHistogram(), received: 0, dropped: 0, aoiArea: 0, aoiTime: 0 } : null,
   };
 }
@@ -42,7 +42,7 @@ function collect(): WindowFigures {
   const figures: WindowFigures = {
     perClientBytes: clients.filter((cl) => marks.has(cl)).map((cl) => cl.bytes - marks.get(cl)!),
     bytes: totalBytes() - markBytes,
-    connects: c.connects, completions: c.completions, serverClosures: c.serverClosures, closureLifetimesMs: c.closureLifetimes,
+    connects: c.connects, completions: c.completions, clientCloses: c.clientCloses, serverClosures: c.serverClosures, closureLifetimesMs: c.closureLifetimes,
     errors: c.errors, errorKinds: Object.fromEntries(c.errorKinds),
     staleness: s === null ? null : { ages: encodeHistogram(s.ages), lags: encodeHistogram(s.lags), received: s.received, dropped: s.dropped, aoiArea: s.aoiArea, aoiTime: s.aoiTime },
   };

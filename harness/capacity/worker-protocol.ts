@@ -18,6 +18,7 @@ export interface WindowFigures {
   bytes: number;
   connects: number;
   completions: number;
+  clientCloses: number;
   serverClosures: number;
   closureLifetimesMs: number[];
   errors: number;

@@ -91,6 +91,7 @@ async function capacity(a: Args, kind: 'capacity' | 'staleness'): Promise<number
     try { target = new URL(a.target); } catch { throw new UserError(`--target "${a.target}" is not a URL (e.g. http://127.0.0.1:8080)`); }
     if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new UserError(`--target "${a.target}" must be http:// or https://`);
     if (!LOOPBACK(target.hostname) && !a['allow-remote']) throw new UserError(`--target ${target.host} is not on loopback: a capacity run loads the server hard; add --allow-remote if it is yours to load`);
+    if (!LOOPBACK(target.hostname) && a.pid !== undefined) throw new UserError(`--pid reads /proc of this machine: it cannot describe the remote target ${target.host}`);
   }
   if (a['fast-http'] === 'h2' && target !== null && target.protocol !== 'https:') throw new UserError(`--fast-http h2 is HTTP/2 over TLS: give an https:// --target (or h2c for cleartext)`);
   if (a['fast-http'] === 'h2c' && target?.protocol === 'https:') throw new UserError('--fast-http h2c is HTTP/2 in cleartext: give an http:// --target (or h2 for TLS)');

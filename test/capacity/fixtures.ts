@@ -15,7 +15,7 @@ export function step(n: number, p99: number | null, o: { attempt?: number; cpu?:
     fast: { path: '/hello', http: 'h1', requested_rate: 200, achieved_rate: 199.5, requests: 800, errors: Math.round(errorPct * 8), error_pct: errorPct, error_kinds: errorPct ? { timeout: Math.round(errorPct * 8) } : {}, latency_ms: lat, histogram: encodeHistogram(newHistogram()) },
     slow: {
       clients: n, path: '/stream?bytes=100000000', goodput_bytes_per_s: n * 95_000, nominal_bytes_per_s: 96_000,
-      per_client_bytes_per_s: { p5: 94_000, p50: 95_000, p95: 96_000 }, pacing_error_p95: 0.02, connects: n, completions: 0, server_closures: 0,
+      per_client_bytes_per_s: { p5: 94_000, p50: 95_000, p95: 96_000 }, pacing_error_p95: 0.02, connects: n, completions: 0, client_closes: 0, server_closures: 0,
       closure_lifetime_ms_p50: null, errors: 0, error_kinds: {},
       staleness: o.stale ? { updates_received: 100, age_ms: { count: 100, p50: 3, p90: 5, p95: 6, p99: 9 + n, 'p99.9': 10 + n, max: 12 + n, mean: 4 }, aoi_ms: 52 + n / 10, version_lag: { p50: 0, p99: 1, max: 2, mean: 0.1 }, drop_ratio: n / 1000 } : null,
     },
