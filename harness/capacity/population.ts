@@ -19,6 +19,8 @@ export interface PopulationOptions {
   path: string;
   profile: Profile;
   tickerIntervalMs: number | null;
+  /** The server's clock minus this host's, ms (staleness of a remote target); default 0. */
+  clockOffsetMs?: number;
   workers?: number;
 }
 
@@ -66,7 +68,7 @@ export class SlowPopulation {
       p.#workers.push(h);
     }
     await Promise.all(p.#workers.map((w) => w.request(null, 'ready')));
-    const config: ToWorker = { type: 'config', host: o.host, port: o.port, tls: o.tls === true, path: o.path, profile: o.profile, tickerIntervalMs: o.tickerIntervalMs };
+    const config: ToWorker = { type: 'config', host: o.host, port: o.port, tls: o.tls === true, path: o.path, profile: o.profile, tickerIntervalMs: o.tickerIntervalMs, clockOffsetMs: o.clockOffsetMs ?? 0 };
     await Promise.all(p.#workers.map((w) => w.request(config, 'ready')));
     return p;
   }

@@ -124,6 +124,8 @@ export interface CapacityDocument {
     warmup_seconds: number;
     all_steps: boolean;
     slow_workers: number;
+    /** The server's clock minus the harness's (ms), added to ticker receipt times. */
+    clock_offset_ms: number;
   };
   notes: string[];
   /** The most binding profile's finding (the lowest capacity); every profile's is in runs. */

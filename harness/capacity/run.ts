@@ -35,6 +35,8 @@ export interface CapacityOptions {
   vegetaVersion: string;
   workers?: number;
   fastTimeoutS?: number;
+  /** The server's clock minus this host's, ms (ticker ages of a remote target). */
+  clockOffsetMs?: number;
   signal?: AbortSignal;
   argv: string[];
   dawdleVersion: string;
@@ -83,7 +85,7 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityDocument>
   for (const profile of o.profiles) {
     if (o.signal?.aborted) break;
     const pop = await SlowPopulation.start({
-      host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)), tls: url.protocol === 'https:', path: o.slowPath, profile, tickerIntervalMs: tickerInterval(o.slowPath),
+      host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)), tls: url.protocol === 'https:', path: o.slowPath, profile, tickerIntervalMs: tickerInterval(o.slowPath), clockOffsetMs: o.clockOffsetMs ?? 0,
       ...(o.workers !== undefined ? { workers: o.workers } : {}),
     });
     workers = pop.workerCount;
@@ -123,7 +125,7 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityDocument>
     config: {
       slow_profiles: o.profiles.map((p) => p.name), slow_steps: o.steps, slow_path: o.slowPath, fast_path: o.fastPath,
       fast_rate: o.fastRate, fast_http: o.fastHttp, slo: formatSlo(o.slo), step_seconds: o.stepSeconds,
-      warmup_seconds: o.warmupSeconds, all_steps: o.allSteps, slow_workers: workers,
+      warmup_seconds: o.warmupSeconds, all_steps: o.allSteps, slow_workers: workers, clock_offset_ms: o.clockOffsetMs ?? 0,
     },
     notes, capacity: binding, runs,
     vegeta: {

@@ -18,6 +18,8 @@ export interface SlowTarget {
   profile: Profile;
   /** The ticker's interval when the path is /ticker (staleness is measured), else null. */
   tickerIntervalMs: number | null;
+  /** The server's clock minus this host's (ms): added to the receipt time, so ages are in the server's time. */
+  clockOffsetMs?: number;
   /**
    * Ask again on the same connection when a response ends (keep-alive) instead of on a new one.
    * The capacity run reconnects (each response a new client); the harness bench reuses, so short
@@ -86,7 +88,7 @@ export class SlowClient {
   async #once(): Promise<boolean> {
     const t = this.target;
     const ticker = t.tickerIntervalMs !== null && this.counters().staleness !== null
-      ? new TickerReader(() => this.counters().staleness!, t.tickerIntervalMs)
+      ? new TickerReader(() => this.counters().staleness!, t.tickerIntervalMs, t.clockOffsetMs ? () => Date.now() + t.clockOffsetMs! : Date.now)
       : null;
     const conn = await H1Connection.open({
       host: t.host, port: t.port, ...(t.tls ? { tls: { alpn: ['http/1.1'] } } : {}), behaviour: behaviourFromProfile(t.profile),

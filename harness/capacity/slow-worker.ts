@@ -65,7 +65,7 @@ const ticker = setInterval(() => {
 process.on('message', (m: ToWorker) => {
   switch (m.type) {
     case 'config':
-      target = { host: m.host, port: m.port, tls: m.tls, path: m.path, profile: m.profile, tickerIntervalMs: m.tickerIntervalMs };
+      target = { host: m.host, port: m.port, tls: m.tls, path: m.path, profile: m.profile, tickerIntervalMs: m.tickerIntervalMs, clockOffsetMs: m.clockOffsetMs };
       counters = fresh();
       send({ type: 'ready' });
       break;

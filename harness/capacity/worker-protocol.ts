@@ -3,7 +3,7 @@
 import type { Profile } from '../clients/profiles.ts';
 
 export type ToWorker =
-  | { type: 'config'; host: string; port: number; tls: boolean; path: string; profile: Profile; tickerIntervalMs: number | null }
+  | { type: 'config'; host: string; port: number; tls: boolean; path: string; profile: Profile; tickerIntervalMs: number | null; clockOffsetMs: number }
   /** Hold this many clients (start or stop some). */
   | { type: 'scale'; n: number }
   /** A measured window starts: reset the window's figures. */

@@ -42,6 +42,7 @@ function options(a: Argv, kind: 'capacity' | 'staleness') {
     .option('fast-timeout', { type: 'number', default: 10, describe: 'seconds a fast request may take; longer is an error' })
     .option('require', { type: 'number', describe: 'exit 1 when the capacity is below this many slow clients (the CI gate)' })
     .option('network', { type: 'string', describe: 'network profile for the slow clients (needs network shaping: not there yet)' })
+    .option('clock-offset-ms', { type: 'number', default: 0, describe: 'the server\'s clock minus this host\'s, ms: corrects ticker ages of a remote target (see docs/capacity.md, Clocks)' })
     .option('pid', { type: 'number', describe: 'pid of the (local) server process, for RSS, CPU, fds and threads from /proc' })
     .option('workers', { type: 'number', describe: 'slow-client worker processes (default: one per core)' })
     .option('all-steps', { type: 'boolean', default: false, describe: 'run every step, not stop after the first that breaks the SLO' })
@@ -80,6 +81,7 @@ async function capacity(a: Args, kind: 'capacity' | 'staleness'): Promise<number
   intIn(a['warmup-seconds'], 'warmup-seconds', 0, 120);
   intIn(a.require, 'require', 0, 1_000_000);
   intIn(a['fast-timeout'], 'fast-timeout', 1, 120);
+  if (!Number.isFinite(a['clock-offset-ms']) || Math.abs(a['clock-offset-ms']) > 3_600_000) throw new UserError('--clock-offset-ms must be a number of milliseconds within an hour');
   intIn(a.workers, 'workers', 1, 64);
   intIn(a.pid, 'pid', 1, 2 ** 22);
   for (const p of [a['slow-path'], a['fast-path']]) if (!p.startsWith('/')) throw new UserError(`--slow-path/--fast-path "${p}" must start with /`);
@@ -133,7 +135,7 @@ async function capacity(a: Args, kind: 'capacity' | 'staleness'): Promise<number
       kind, target: base, embedded: embedded !== null, pid, profiles, steps: steps.steps, slowPath: a['slow-path'], fastPath: a['fast-path'],
       fastRate: rate.perSecond, fastHttp: a['fast-http'] as FastHttp, slo: slo.slo, stepSeconds: a['step-seconds'], warmupSeconds: a['warmup-seconds'],
       allSteps: a['all-steps'], vegeta, vegetaVersion: TOOLS.vegeta.recipe.kind === 'go' ? TOOLS.vegeta.recipe.version : '?',
-      fastTimeoutS: a['fast-timeout'], ...(a.workers !== undefined ? { workers: a.workers } : {}), signal: controller.signal, argv: ['dawdle', ...process.argv.slice(2)], dawdleVersion: DAWDLE_VERSION,
+      fastTimeoutS: a['fast-timeout'], clockOffsetMs: a['clock-offset-ms'], ...(a.workers !== undefined ? { workers: a.workers } : {}), signal: controller.signal, argv: ['dawdle', ...process.argv.slice(2)], dawdleVersion: DAWDLE_VERSION,
       onEvent: (e) => {
         if (e.type === 'profile-start') process.stdout.write(`${e.profile}: slow clients in ${e.workers} worker processes\n`);
         if (e.type === 'step-done') process.stdout.write(`  ${stepLine(e.step)}\n`);

@@ -67,6 +67,7 @@ test('bad input: one line, exit 2, no stack trace', async () => {
     [['--fast-http', 'h2c', '--target', 'https://127.0.0.1:8443'], /cleartext/],
     [['--pid', '4000000'], /--pid/],
     [['--network', '3g'], /shaping is not there yet/],
+    [['--clock-offset-ms', 'soon'], /--clock-offset-ms/],
     [['--baseline', join(dir, 'missing.json')], /--baseline/],
     [[], /vegeta is missing/, { DAWDLE_VEGETA: '/nonexistent/vegeta' }],
   ];

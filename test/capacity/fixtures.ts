@@ -41,7 +41,7 @@ export function capacityDoc(o: { hostile?: boolean; stale?: boolean } = {}): Cap
   return {
     schema: CAPACITY_SCHEMA, kind: o.stale ? 'staleness' : 'capacity', started_at: '2026-11-29T12:00:00.000Z', duration_ms: 60_000, partial: false,
     target: { url: 'http://127.0.0.1:8080', embedded: false, pid: 1234, server: `dawdle-reference${evil}` },
-    config: { slow_profiles: [p, 'gprs'], slow_steps: [0, 100, 200, 300], slow_path: `/stream?bytes=100000000${evil}`, fast_path: '/hello', fast_rate: 200, fast_http: 'h1', slo: 'p99<100ms,errors<1%', step_seconds: 4, warmup_seconds: 1, all_steps: false, slow_workers: 2 },
+    config: { slow_profiles: [p, 'gprs'], slow_steps: [0, 100, 200, 300], slow_path: `/stream?bytes=100000000${evil}`, fast_path: '/hello', fast_rate: 200, fast_http: 'h1', slo: 'p99<100ms,errors<1%', step_seconds: 4, warmup_seconds: 1, all_steps: false, slow_workers: 2, clock_offset_ms: 0 },
     notes: [`network sections not applied${evil}`], capacity: runs[0]!.capacity, runs,
     vegeta: { version: 'v12.13.0', path: '/x/vegeta', requested_rate: 200, lowest_achieved_rate: 199.5, short_steps: [], note: 'vegeta sent the requested rate' },
     environment: { dawdle: '0.1.0', node: 'v20', platform: 'linux x64', cpus: 2, argv: ['dawdle', 'capacity', evil], hostname: 'h' },
