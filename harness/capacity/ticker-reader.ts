@@ -32,7 +32,13 @@ export class TickerReader {
   #lastGen = NaN;
   #lastRecv = NaN;
 
-  constructor(private readonly counters: () => StalenessCounters, private readonly intervalMs: number, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly counters: () => StalenessCounters,
+    private readonly intervalMs: number,
+    private readonly now: () => number = Date.now,
+    /** Each update received whole, as it is counted. */
+    private readonly onUpdate?: (seq: number, madeAt: number, receivedAt: number) => void,
+  ) {}
 
   push(piece: Uint8Array): void {
     for (let i = 0; i < piece.length; i++) {
@@ -75,5 +81,6 @@ export class TickerReader {
     }
     this.#lastGen = gen;
     this.#lastRecv = now;
+    this.onUpdate?.(seq, gen, now);
   }
 }
