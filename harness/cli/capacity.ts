@@ -21,6 +21,7 @@ import { writeFileAtomic } from '../report/files.ts';
 import { TOOLS } from '../tools/catalogue.ts';
 import { manualInstall } from '../tools/tool.ts';
 import { EXIT, UserError } from './exit-codes.ts';
+import { ProgressLine } from './progress.ts';
 import { DAWDLE_VERSION } from './version.ts';
 
 const EMBEDDED = fileURLToPath(new URL('../capacity/embedded-server-main.ts', import.meta.url));
@@ -131,17 +132,20 @@ async function capacity(a: Args, kind: 'capacity' | 'staleness'): Promise<number
     const base = target.origin;
     const pid = a.pid ?? embedded?.pid ?? null;
     process.stdout.write(`${kind}: ${profiles.map((p) => p.name).join(', ')} clients at N = ${steps.steps.join(', ')} on ${a['slow-path']}; fast ${rate.perSecond}/s on ${a['fast-path']} (${a['fast-http']}), SLO ${a.slo}; ${a['warmup-seconds']} + ${a['step-seconds']} s per step\n`);
+    const progress = new ProgressLine(process.stdout.isTTY === true && process.env.CI !== 'true');
     const doc = await runCapacity({
       kind, target: base, embedded: embedded !== null, pid, profiles, steps: steps.steps, slowPath: a['slow-path'], fastPath: a['fast-path'],
       fastRate: rate.perSecond, fastHttp: a['fast-http'] as FastHttp, slo: slo.slo, stepSeconds: a['step-seconds'], warmupSeconds: a['warmup-seconds'],
       allSteps: a['all-steps'], vegeta, vegetaVersion: TOOLS.vegeta.recipe.kind === 'go' ? TOOLS.vegeta.recipe.version : '?',
       fastTimeoutS: a['fast-timeout'], clockOffsetMs: a['clock-offset-ms'], ...(a.workers !== undefined ? { workers: a.workers } : {}), signal: controller.signal, argv: ['dawdle', ...process.argv.slice(2)], dawdleVersion: DAWDLE_VERSION,
       onEvent: (e) => {
-        if (e.type === 'profile-start') process.stdout.write(`${e.profile}: slow clients in ${e.workers} worker processes\n`);
-        if (e.type === 'step-done') process.stdout.write(`  ${stepLine(e.step)}\n`);
-        if (e.type === 'confirming') process.stdout.write(`  ${e.profile} N=${e.n} broke the SLO: running it once more to confirm\n`);
+        if (e.type === 'step-second') progress.update(`${e.profile} N=${e.n}: ${e.phase} ${e.second + 1}/${e.of} s`);
+        if (e.type === 'profile-start') { progress.clear(); process.stdout.write(`${e.profile}: slow clients in ${e.workers} worker processes\n`); }
+        if (e.type === 'step-done') { progress.clear(); process.stdout.write(`  ${stepLine(e.step)}\n`); }
+        if (e.type === 'confirming') { progress.clear(); process.stdout.write(`  ${e.profile} N=${e.n} broke the SLO: running it once more to confirm\n`); }
       },
     });
+    progress.clear();
     if (baseline) doc.comparison = compareRuns(baseline.doc, doc, baseline.file);
     process.stdout.write(`\n${consoleTable(doc)}\n\n${capacityLines(doc)}\n`);
     writeOutputs(doc, a);
