@@ -98,12 +98,15 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityDocument>
         let step = await runStep(o, pop, profile, n, 1);
         steps.push(step);
         o.onEvent?.({ type: 'step-done', step });
-        if (!step.partial && !step.slo.ok && !o.signal?.aborted) {
+        // Confirm the first break only: past a confirmed one (--all-steps), a step is run once.
+        if (!step.partial && !step.slo.ok && !o.signal?.aborted && !confirmedBreak) {
           o.onEvent?.({ type: 'confirming', profile: profile.name, n });
           step = await runStep(o, pop, profile, n, 2);
           steps.push(step);
           o.onEvent?.({ type: 'step-done', step });
           if (!step.partial && !step.slo.ok) confirmedBreak = true;
+        } else if (!step.partial && !step.slo.ok) {
+          confirmedBreak = true;
         }
         if (confirmedBreak && !o.allSteps) break;
       }

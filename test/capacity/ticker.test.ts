@@ -3,7 +3,7 @@
 // server's writes time out, and the ticker drops the updates it could not send (gaps in seq) and
 // goes on with the current one instead of queueing old news.
 //
-// @test weight 8
+// @test weight 10
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import net from 'node:net';
