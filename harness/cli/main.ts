@@ -2,6 +2,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT, UserError } from './exit-codes.ts';
+import { capacityCommand } from './capacity.ts';
 import { conformanceCommand } from './conformance.ts';
 import { reportCommand } from './report.ts';
 import { serveCommand } from './serve.ts';
@@ -17,6 +18,7 @@ export async function main(args: string[]): Promise<number> {
   y = serveCommand(y);
   y = conformanceCommand(y);
   y = reportCommand(y);
+  y = capacityCommand(y);
   try {
     await y
       .fail((msg, err) => {

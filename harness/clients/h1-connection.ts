@@ -31,6 +31,16 @@ export interface H1ConnectionOptions {
   closeDrainMs?: number;
   /** Every body piece as it arrives (valid only during the call), e.g. to check the pattern. */
   onBody?: ParserOptions['onBody'];
+  /**
+   * false: keep no wire timeline (`timeline` stays empty), for populations of thousands of
+   * long-lived connections (dawdle capacity), where one event per read would pile up.
+   */
+  recordTimeline?: boolean;
+  /**
+   * onread mode: read into this buffer instead of one of the connection's own. Reads are handled
+   * synchronously, so every connection of a process can share one (saves a buffer per connection).
+   */
+  sharedReadBuffer?: Buffer;
 }
 
 export class H1Connection {
@@ -54,12 +64,12 @@ export class H1Connection {
       now: wallNow,
       ...(opts.storeBodyCap !== undefined ? { storeBodyCap: opts.storeBodyCap } : {}),
       ...(opts.onBody !== undefined ? { onBody: opts.onBody } : {}),
-      onHead: (r) => this.timeline.push({ type: 'head', t: r.headAt!, index: r.index, status: r.status }),
-      onEnd: (r) => this.timeline.push({
+      onHead: (r) => this.record({ type: 'head', t: r.headAt!, index: r.index, status: r.status }),
+      onEnd: (r) => this.record({
         type: 'response-end', t: r.endAt!, index: r.index, completion: r.completion, bodyBytes: r.bodyBytes,
       }),
     });
-    this.readBuffer = Buffer.allocUnsafe(opts.readBufferBytes ?? 256 * 1024);
+    this.readBuffer = opts.sharedReadBuffer ?? Buffer.allocUnsafe(opts.readBufferBytes ?? 256 * 1024);
     this.current = { behaviour: opts.behaviour ?? createReading(), active: false };
   }
 
@@ -104,7 +114,7 @@ export class H1Connection {
     const index = this.requests++;
     this.parser.expectResponse(request.method);
     this.opened!.socket.write(bytes, (err) => {
-      if (!err) this.timeline.push({ type: 'request-sent', t: wallNow(), index, bytes: bytes.length });
+      if (!err) this.record({ type: 'request-sent', t: wallNow(), index, bytes: bytes.length });
     });
     return index;
   }
@@ -187,7 +197,7 @@ export class H1Connection {
   reset(): void {
     if (this.isClosed || this.opened === null) return;
     this.clientClosing = true;
-    this.timeline.push({ type: 'rst-sent', t: wallNow() });
+    this.record({ type: 'rst-sent', t: wallNow() });
     this.opened.tcp.resetAndDestroy();
     if (this.opened.socket !== this.opened.tcp) this.opened.socket.destroy();
   }
@@ -201,15 +211,19 @@ export class H1Connection {
 
   // ---- internals ----
 
+  private record(e: TimelineEvent): void {
+    if (this.opts.recordTimeline !== false) this.timeline.push(e);
+  }
+
   private onReady(opened: OpenedSocket): void {
     this.opened = opened;
     if (opened.tls !== null) {
-      this.timeline.push({ type: 'tls-established', t: wallNow(), protocol: opened.tls.protocol, alpn: opened.tls.alpn });
+      this.record({ type: 'tls-established', t: wallNow(), protocol: opened.tls.protocol, alpn: opened.tls.alpn });
     }
     const s = opened.socket;
     s.on('end', () => this.onPeerFin());
     s.on('error', (err: Error & { code?: string }) => {
-      this.timeline.push({ type: 'error', t: wallNow(), code: err.code ?? 'ERR_UNKNOWN', message: err.message });
+      this.record({ type: 'error', t: wallNow(), code: err.code ?? 'ERR_UNKNOWN', message: err.message });
     });
     s.on('close', () => this.onClose());
     if (opened.tcp !== s) opened.tcp.on('error', () => { /* reported through the TLS socket */ });
@@ -237,7 +251,7 @@ export class H1Connection {
   private onRead(data: Buffer): void {
     const t = wallNow();
     this.received += data.length;
-    this.timeline.push({ type: 'bytes', t, count: data.length, total: this.received });
+    this.record({ type: 'bytes', t, count: data.length, total: this.received });
     this.parser.push(data, t);
     if (this.current.active) this.current.behaviour.onBytes(data.length);
     this.waiters.poke();
@@ -245,7 +259,7 @@ export class H1Connection {
 
   private onPeerFin(): void {
     const t = wallNow();
-    this.timeline.push({ type: 'fin-received', t });
+    this.record({ type: 'fin-received', t });
     this.parser.end(t);
     if (!this.writeEnded) this.endWriting('after-peer-fin');
     this.waiters.poke();
@@ -261,7 +275,7 @@ export class H1Connection {
     if (this.drainImmediate !== null) clearImmediate(this.drainImmediate);
     this.drainTimer = null;
     this.drainImmediate = null;
-    this.timeline.push({ type: 'close', t });
+    this.record({ type: 'close', t });
     this.waiters.closeAll();
   }
 
@@ -269,7 +283,7 @@ export class H1Connection {
   private endWriting(how: 'close' | 'half-close' | 'after-peer-fin'): void {
     this.writeEnded = true;
     const socket = this.opened!.socket;
-    socket.once('finish', () => this.timeline.push({ type: 'fin-sent', t: wallNow(), how }));
+    socket.once('finish', () => this.record({ type: 'fin-sent', t: wallNow(), how }));
     socket.end();
   }
 
@@ -283,14 +297,14 @@ export class H1Connection {
     if (this.isPaused || this.isClosed) return;
     this.isPaused = true;
     this.opened?.socket.pause();
-    this.timeline.push({ type: 'pause', t: wallNow(), behaviour: by });
+    this.record({ type: 'pause', t: wallNow(), behaviour: by });
   }
 
   private resumeReading(by = this.current.behaviour.name): void {
     if (!this.isPaused || this.isClosed) return;
     this.isPaused = false;
     this.opened?.socket.resume();
-    this.timeline.push({ type: 'resume', t: wallNow(), behaviour: by });
+    this.record({ type: 'resume', t: wallNow(), behaviour: by });
   }
 
   private attachBehaviour(): void {

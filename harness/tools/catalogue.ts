@@ -1,5 +1,6 @@
 // Every outside tool dawdle knows, by name. Pins live here and nowhere else.
-import { aptTool, firstExisting, goTool, onPath, type Tool } from './tool.ts';
+import { join } from 'node:path';
+import { aptTool, firstExisting, goTool, onPath, TOOLS_DIR, type Tool } from './tool.ts';
 
 export const TOOLS = {
   chromium: aptTool('chromium', 'chromium', 'renders the HTML reports in a real browser (report tests)',
@@ -11,9 +12,14 @@ export const TOOLS = {
     "HTTP/2 protocol conformance of the reference server (test/server/h2spec.test.ts)"),
   wrk: aptTool('wrk', 'wrk', 'HTTP/1.1 load generator of npm run bench:server'),
   h2load: aptTool('h2load', 'nghttp2-client', 'HTTP/2 load generator of npm run bench:server'),
+  // MIT (k6 is AGPL and not used). Built by `go install` in ~40 s; `-version` prints no version
+  // for such builds, so the pin here is the only record of which one it is.
+  vegeta: goTool('vegeta', 'github.com/tsenart/vegeta/v12', 'v12.13.0',
+    'the fast clients of `dawdle capacity`: a constant arrival rate (test/capacity/)',
+    () => (process.env.DAWDLE_VEGETA ? firstExisting(process.env.DAWDLE_VEGETA) : firstExisting(join(TOOLS_DIR, 'vegeta')))),
 } as const satisfies Record<string, Tool>;
 
 export type ToolName = keyof typeof TOOLS;
 
 /** What `npm test` needs besides npm packages. */
-export const TEST_TOOLS: ToolName[] = ['chromium', 'h2spec'];
+export const TEST_TOOLS: ToolName[] = ['chromium', 'h2spec', 'vegeta'];

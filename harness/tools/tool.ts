@@ -52,9 +52,9 @@ export function aptTool(name: string, pkg: string, purpose: string, locate: () =
 }
 
 /** A Go program built with `go install module@version` into TOOLS_DIR. */
-export function goTool(name: string, module: string, version: string, purpose: string): Tool {
+export function goTool(name: string, module: string, version: string, purpose: string, locate: () => string | null = () => firstExisting(join(TOOLS_DIR, name))): Tool {
   return {
-    name, purpose, locate: () => firstExisting(join(TOOLS_DIR, name)),
+    name, purpose, locate,
     recipe: { kind: 'go', module, version, binary: name },
   };
 }
