@@ -4,7 +4,6 @@
 // `dawdle staleness` on /ticker tells a profile that keeps up from one that cannot; Ctrl-C writes
 // what was measured, marked partial, and exits 130.
 //
-// @test alone
 // @test weight 60
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

@@ -5,7 +5,6 @@
 // the first (confirmed) breaking step is at K or above, one step further. Steps are short and the
 // SLO is generous (a queued request waits seconds, an unqueued one milliseconds).
 //
-// @test alone
 // @test weight 30
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

@@ -1,14 +1,18 @@
 // The whole suite against the reference server (in its own process), on h1, h1tls, h2 and h2c:
 // every requirement that applies to a transport passes there. This is also the reference server's
-// per-requirement test over HTTP/1.1 and HTTP/2, plain and TLS.
+// per-requirement test over HTTP/1.1 and HTTP/2, plain and TLS. ISO-01 and ISO-02, which judge
+// latency and memory under a crowd and so must run with nothing beside them, are
+// reference-iso.test.ts's; this file runs beside others (a time bound missed by the machine's
+// load is confirmed by the runner with a second run alone, docs/cli.md).
 //
-// @test alone
-// @test weight 80
+// @test weight 70
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runConformance } from '../../harness/conformance/runner.ts';
 import { EMBEDDED_SERVER, startServerProcess, type ServerProcess } from '../../harness/conformance/server-process.ts';
-import { CHECKS } from '../../harness/conformance/catalogue.ts';
+import { CHECKS as ALL } from '../../harness/conformance/catalogue.ts';
+
+const CHECKS = ALL.filter((c) => c.id !== 'ISO-01' && c.id !== 'ISO-02');
 
 let server: ServerProcess;
 test.before(async () => {
@@ -19,7 +23,7 @@ test.after(async () => {
 });
 
 test('the reference server passes every check on h1, h1tls, h2 and h2c', async () => {
-  const r = await runConformance({ targets: [server.http, server.https!], options: { strict: true, slow: false, fillBytes: 8 << 20 } });
+  const r = await runConformance({ targets: [server.http, server.https!], checks: CHECKS, options: { strict: true, slow: false, fillBytes: 8 << 20 } });
   const applies = (x: { id: string; transport: string }) => CHECKS.find((c) => c.id === x.id)!.transports?.includes(x.transport as never) ?? true;
   const bad = r.results.filter((x) => applies(x) && x.verdict.status !== 'pass');
   assert.equal(bad.map((x) => `${x.transport} ${x.id}: ${JSON.stringify(x.verdict)}`), []);
