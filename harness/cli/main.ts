@@ -5,6 +5,7 @@ import { EXIT, UserError } from './exit-codes.ts';
 import { conformanceCommand } from './conformance.ts';
 import { reportCommand } from './report.ts';
 import { serveCommand } from './serve.ts';
+import { shapeCommand } from './shape.ts';
 
 export async function main(args: string[]): Promise<number> {
   // Output piped into `head` and the like: stop quietly when the reader goes away.
@@ -17,6 +18,7 @@ export async function main(args: string[]): Promise<number> {
   y = serveCommand(y);
   y = conformanceCommand(y);
   y = reportCommand(y);
+  y = shapeCommand(y);
   try {
     await y
       .fail((msg, err) => {

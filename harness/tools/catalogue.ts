@@ -9,9 +9,19 @@ export const TOOLS = {
   // prints "2.0.0" whatever it is (release builds set it by ldflags).
   h2spec: goTool('h2spec', 'github.com/summerwind/h2spec/cmd/h2spec', 'v2.2.1+incompatible',
     "HTTP/2 protocol conformance of the reference server (test/server/h2spec.test.ts)"),
+  'user-mode-linux': aptTool('user-mode-linux', 'user-mode-linux', 'a Linux kernel as a program (linux.uml) with sch_netem: the uml shaping backend and its tests',
+    () => onPath('linux.uml')),
+  kmod: aptTool('kmod', 'kmod', 'insmod inside the user-mode Linux guest (loads sch_netem there)', () => onPath('insmod')),
+  iproute2: aptTool('iproute2', 'iproute2', 'ip and tc: network namespaces, veth, TAP and qdiscs (shaping)', () => onPath('tc')),
+  curl: aptTool('curl', 'curl', 'the end-to-end shaping tests fetch through the shaped link with it'),
+  wrk: aptTool('wrk', 'wrk', 'HTTP/1.1 load (bench:server)'),
+  h2load: aptTool('h2load', 'nghttp2-client', 'HTTP/2 load (bench:server)'),
+  nginx: aptTool('nginx', 'nginx-light', 'a foreign HTTP server to compare with'),
+  h2o: aptTool('h2o', 'h2o', 'a foreign HTTP/2 server to compare with'),
+  vegeta: goTool('vegeta', 'github.com/tsenart/vegeta/v12', 'v12.13.0', 'constant-rate HTTP load (capacity)'),
 } as const satisfies Record<string, Tool>;
 
 export type ToolName = keyof typeof TOOLS;
 
 /** What `npm test` needs besides npm packages. */
-export const TEST_TOOLS: ToolName[] = ['chromium', 'h2spec'];
+export const TEST_TOOLS: ToolName[] = ['chromium', 'h2spec', 'iproute2', 'user-mode-linux', 'kmod', 'curl'];
