@@ -22,6 +22,9 @@ export async function chooseBackend(choice: BackendChoice, link: LinkSpec): Prom
     const shaper = BACKENDS[choice]();
     const why = await shaper.unavailable();
     if (why) throw new ShapingError(`${choice} backend: ${why}`);
+    const have = await shaper.kinds();
+    const lacking = needed.filter((k) => !have.has(k));
+    if (lacking.length > 0) throw new ShapingError(`${choice} backend: the link needs ${lacking.join(', ')}, which it lacks${choice === 'host' ? ' (try --backend uml or auto)' : ''}`);
     return { shaper, reason: `asked for (--backend ${choice})` };
   }
   const host = BACKENDS.host();
