@@ -11,7 +11,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listOurs } from '../../harness/shaping/cleanup.ts';
-import { byteServer, curlArgs, freePort, shape, skipReason } from './helpers.ts';
+import { spawn } from 'node:child_process';
+import { probeHost } from '../../harness/shaping/probe.ts';
+import { BIN, byteServer, curlArgs, freePort, shape, skipReason } from './helpers.ts';
 
 const why = await skipReason('host');
 if (why) console.log(`SKIP test/shaping/host.test.ts: ${why}`);
@@ -94,6 +96,24 @@ it('--cleanup removes a dead run\'s namespace and link, and keeps a live run\'s'
   live.child.kill('SIGTERM');
   await live.done;
   await gone(live.linkName());
+});
+
+test('dawdle doctor: one table, each qdisc probed; here tbf yes and netem as the kernel has it', async () => {
+  const d = await new Promise<{ code: number | null; out: string }>((resolve) => {
+    const p = spawn(process.execPath, [BIN, 'doctor'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (x) => (out += x));
+    p.on('close', (code) => resolve({ code, out }));
+  });
+  assert.is(d.code, 0);
+  for (const row of ['root', 'network namespaces + veth', 'host qdisc netem', 'host qdisc tbf', 'host qdisc htb', 'UML netem module', 'uml backend', 'chromium', 'h2spec', 'vegeta', 'wrk', 'h2load', 'nginx', 'h2o']) {
+    assert.match(d.out, new RegExp(`^${row.replace(/[+]/g, '\\+')}\\s+(yes|no) `, 'm'), row);
+  }
+  if (!why) {
+    assert.match(d.out, /^host qdisc tbf\s+yes /m);
+    const netemOnHost = (await probeHost()).qdiscs.netem;
+    assert.match(d.out, new RegExp(`^host qdisc netem\\s+${netemOnHost ? 'yes' : 'no'} `, 'm'));
+  }
 });
 
 test('usage errors: one line, exit 2, no stack trace', async () => {
