@@ -89,6 +89,7 @@ export class UmlShaper implements Shaper {
     try {
       await must('ip', ['link', 'set', addr.name, 'alias', ownerAlias()]);
       await must('ip', ['addr', 'add', `${addr.host}/${addr.prefixLength}`, 'dev', addr.name]);
+      await must('ip', ['link', 'set', addr.name, 'gso_max_segs', '1']);
       await must('ip', ['link', 'set', addr.name, 'up']);
       o.onReady?.(addr);
       const cmd = await o.command(addr, shared.path);
