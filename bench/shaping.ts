@@ -83,7 +83,7 @@ let errors = 0;
 
 async function tbfRates(): Promise<void> {
   for (const [label, bps] of [['64kbit', 64e3], ['256kbit', 256e3], ['1mbit', 1e6], ['10mbit', 10e6], ['100mbit', 100e6]] as const) {
-    const bytes = Math.round((bps / 8) * 4); // ~4 s at the nominal rate
+    const bytes = Math.round((bps / 8) * (bps < 1e6 ? 10 : 4)); // ~10 s below 1 Mbit/s (enough packets), else ~4 s
     try {
       const r = await shaped<{ chunks: Array<[number, number]> }>(['--backend', 'host', '--rate', label], (p) => ['download', String(p), String(bytes)], httpBytes);
       let got = 0;

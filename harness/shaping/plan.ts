@@ -1,6 +1,6 @@
 // One direction's wishes -> the qdisc that does them, on a backend that has `kinds`. With netem, one
 // netem qdisc does it all (its own rate, limit sized for rate x delay). Without netem, only a rate
-// can be had: tbf (its queue sized to hold at least ~20 full packets, so TCP is not starved by
+// can be had: tbf (its queue sized to hold at least 64 full packets, so TCP is not starved by
 // tail drops at low rates).
 import { sizeLimit } from './tc-argv.ts';
 import { isEmpty, needsNetem, type DirectionSpec, type QdiscKind, type QdiscOptions } from './spec.ts';
@@ -11,7 +11,7 @@ export class PlanError extends Error {
 
 export function tbfFor(bitsPerSecond: number): QdiscOptions {
   const burstBytes = Math.max(3000, Math.ceil((bitsPerSecond / 8) * 0.01));
-  const latencyMs = Math.max(100, Math.ceil(((20 * 1500 * 8) / bitsPerSecond) * 1000));
+  const latencyMs = Math.max(100, Math.ceil(((64 * 1500 * 8) / bitsPerSecond) * 1000));
   return { kind: 'tbf', bitsPerSecond, burstBytes, latencyMs };
 }
 

@@ -49,8 +49,8 @@ test('netem options tc or the kernel would refuse are refused here, by name', ()
 });
 
 test('tbf and htb commands; one replace per qdisc, htb with its class', () => {
-  assert.equal(qdiscCommands('dawdle-3', { kind: 'tbf', bitsPerSecond: 64_000, burstBytes: 3000, latencyMs: 3750 }),
-    [['qdisc', 'replace', 'dev', 'dawdle-3', 'root', 'handle', '1:', 'tbf', 'rate', '64000bit', 'burst', '3000', 'latency', '3750000us']]);
+  assert.equal(qdiscCommands('dawdle-3', { kind: 'tbf', bitsPerSecond: 64_000, burstBytes: 3000, latencyMs: 12000 }),
+    [['qdisc', 'replace', 'dev', 'dawdle-3', 'root', 'handle', '1:', 'tbf', 'rate', '64000bit', 'burst', '3000', 'latency', '12000000us']]);
   assert.equal(qdiscCommands('veth0', { kind: 'htb', bitsPerSecond: 1e6 }), [
     ['qdisc', 'replace', 'dev', 'veth0', 'root', 'handle', '1:', 'htb', 'default', '1'],
     ['class', 'replace', 'dev', 'veth0', 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '1000000bit', 'ceil', '1000000bit'],
@@ -68,7 +68,7 @@ test('planning: netem does everything; without it only a rate (tbf), anything el
   const hostKinds = new Set(['tbf', 'htb'] as const);
   const q = planDirection({ bitsPerSecond: 1.6e6, delayMs: 150, jitterMs: 10 }, all, 'down');
   assert.equal(q, { kind: 'netem', limit: 1000, delayMs: 150, jitterMs: 10, distribution: 'normal', rate: { bitsPerSecond: 1.6e6 } });
-  assert.equal(planDirection({ bitsPerSecond: 64_000 }, hostKinds, 'down'), { kind: 'tbf', bitsPerSecond: 64_000, burstBytes: 3000, latencyMs: 3750 });
+  assert.equal(planDirection({ bitsPerSecond: 64_000 }, hostKinds, 'down'), { kind: 'tbf', bitsPerSecond: 64_000, burstBytes: 3000, latencyMs: 12000 });
   assert.is(planDirection({}, hostKinds, 'up'), null);
   assert.throws(() => planDirection({ delayMs: 5 }, hostKinds, 'up (client -> host)'), (e: Error) => e instanceof PlanError && /up \(client -> host\): needs netem/.test(e.message));
   assert.equal([...qdiscsNeeded({ name: 'x', down: { bitsPerSecond: 1 }, up: {}, sysctls: {} })], ['tbf']);
