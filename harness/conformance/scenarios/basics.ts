@@ -24,6 +24,7 @@ export function bigWrite(ctx: CheckContext): Promise<ScenarioRun> {
   const timeout = transferTimeout(ctx.options, 20, 4 * MiB);
   return runProbe(ctx, {
     scenario: 'big-write',
+    ...(ctx.options.link ? { maxSeconds: 2 * timeout + 10 } : {}),
     behaviour: createReading(),
     scripts: [script([header(), { op: 'write', bytes: 4 * MiB, timeout }, { op: 'wait', pos: 0, timeout }, { op: 'stats' }, { op: 'close' }],
       { io: { send_window: 65536 } })],
@@ -35,6 +36,7 @@ export function tinyWindow(ctx: CheckContext): Promise<ScenarioRun> {
   const timeout = transferTimeout(ctx.options, 30, MiB);
   return runProbe(ctx, {
     scenario: 'tiny-window',
+    ...(ctx.options.link ? { maxSeconds: 2 * timeout + 10 } : {}),
     behaviour: createReading(),
     scripts: [script([header(), { op: 'write', bytes: MiB, timeout }, { op: 'wait', pos: 0, timeout }, { op: 'stats' }, { op: 'close' }],
       { io: { send_window: 1024 } })],
