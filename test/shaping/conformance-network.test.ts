@@ -5,6 +5,7 @@
 // Missing root or UML: skipped with the reason.
 //
 // @test weight 40
+// @test alone
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
@@ -19,7 +20,7 @@ const it = why ? test.skip : test;
 const dir = mkdtempSync(join(tmpdir(), 'dawdle-cn-test-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-const ONLY = 'CFG-01,WIN-01,WIN-02,TMO-01,TMO-02,RES-01,STS-02';
+const ONLY = 'CFG-01,WIN-01,WIN-02,TMO-01,RES-01,STS-02,STS-04';
 
 it(`conformance --network 3g --transport h1 --only ${ONLY} passes, and the JSON report has the link as applied`, async () => {
   const json = join(dir, 'r.json');
