@@ -13,7 +13,7 @@ import { EMBEDDED_SERVER, ServerProcessError, startServerProcess, type ServerPro
 import { ShapingError } from '../shaping/backend.ts';
 import { chooseBackend, type BackendChoice } from '../shaping/backends.ts';
 import { appliedLines, networkRecord } from '../shaping/describe.ts';
-import { resolveNetworkProfile } from '../shaping/network-profile.ts';
+import { resolveLink } from '../shaping/network-profile.ts';
 import type { LinkSpec } from '../shaping/spec.ts';
 import { readReport, type ReportDocument } from '../report/document.ts';
 import { EXIT, UserError } from './exit-codes.ts';
@@ -34,7 +34,7 @@ export interface ShapedConformanceArgs {
 
 async function linkOf(network: string): Promise<LinkSpec> {
   try {
-    return (await resolveNetworkProfile(network)).link;
+    return await resolveLink(network);
   } catch (err) {
     if (err instanceof ProfileError) throw new UserError(`--network: ${err.message}`);
     throw err;

@@ -9,7 +9,7 @@ import { BACKEND_CHOICES, chooseBackend, type BackendChoice } from '../shaping/b
 import { removeLeftovers } from '../shaping/cleanup.ts';
 import { appliedLines, networkRecord } from '../shaping/describe.ts';
 import { applyFlags, FlagError, hasLinkFlags, type LinkFlags } from '../shaping/flags.ts';
-import { resolveNetworkProfile } from '../shaping/network-profile.ts';
+import { resolveLink } from '../shaping/network-profile.ts';
 import type { LinkSpec } from '../shaping/spec.ts';
 import { EXIT, UserError } from './exit-codes.ts';
 
@@ -23,7 +23,7 @@ export function shapeCommand(y: Argv) {
       a
         .parserConfiguration({ 'populate--': true })
         .usage('$0 shape [options] -- COMMAND [ARGS...]')
-        .option('profile', { type: 'string', describe: 'network profile: a name from profiles/network/ (3g, lte, satellite ...) or a YAML file' })
+        .option('profile', { type: 'string', describe: 'network profile: a name from profiles/network/ (3g, lte, satellite ...) or a YAML file; or a client profile with a network section (e.g. bursty-wifi)' })
         .option('delay', { type: 'string', describe: 'one-way delay, added on EACH direction\'s egress (RTT grows by twice this), e.g. 100ms' })
         .option('jitter', { type: 'string', describe: 'delay variation per direction, e.g. 10ms' })
         .option('distribution', { type: 'string', describe: 'jitter distribution: uniform, normal (default with --jitter), pareto, paretonormal' })
@@ -61,7 +61,7 @@ export async function linkFrom(profile: string | undefined, flags: LinkFlags): P
   let base: LinkSpec | null = null;
   if (profile !== undefined) {
     try {
-      base = (await resolveNetworkProfile(profile)).link;
+      base = await resolveLink(profile);
     } catch (err) {
       if (err instanceof ProfileError) throw new UserError(`--profile: ${err.message}`);
       throw err;

@@ -10,7 +10,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { formatPath } from '../../protocol/index.ts';
 import { describeIssue, parseRate, type NetworkSection } from '../clients/profile-schema.ts';
-import { lineOf, ProfileError, type ProfileProblem } from '../clients/profiles.ts';
+import { lineOf, loadProfile, ProfileError, type ProfileProblem } from '../clients/profiles.ts';
 import { DISTRIBUTIONS, type DirectionSpec, type LinkSpec, type NetemLoss } from './spec.ts';
 
 export const NETWORK_PROFILE_DIR = fileURLToPath(new URL('../../profiles/network/', import.meta.url));
@@ -158,4 +158,26 @@ export async function resolveNetworkProfile(given: string): Promise<LoadedNetwor
 
 export async function networkProfileNames(): Promise<string[]> {
   return (await readdir(NETWORK_PROFILE_DIR)).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
+}
+
+const CLIENT_PROFILE_DIR = fileURLToPath(new URL('../../profiles/', import.meta.url));
+
+/**
+ * The link `given` names: a network profile (name in profiles/network/ or a file with `down`/`up`),
+ * else a client profile (name in profiles/ or a file with `read`) through its `network:` - a network
+ * profile's name, or its own numbers (the same both ways). A client profile without `network` is
+ * an error that says so.
+ */
+export async function resolveLink(given: string): Promise<LinkSpec> {
+  const isName = /^[\w.-]+$/.test(given) && !existsSync(given);
+  const clientFile = isName ? join(CLIENT_PROFILE_DIR, `${given}.yaml`) : given;
+  const networkByName = isName && existsSync(join(NETWORK_PROFILE_DIR, `${given}.yaml`));
+  const looksClient = !networkByName && existsSync(clientFile) && /^read:/m.test(await readFile(clientFile, 'utf8'));
+  if (!looksClient) return (await resolveNetworkProfile(given)).link;
+  const client = await loadProfile(clientFile);
+  if (client.network === undefined) {
+    throw new ProfileError('ERR_PROFILE_INVALID', [{ file: clientFile, path: 'network', message: 'this client profile has no network section to shape with' }]);
+  }
+  if (typeof client.network === 'string') return { ...(await resolveNetworkProfile(client.network)).link };
+  return linkOfClientSection(client.name, client.network);
 }

@@ -51,4 +51,16 @@ it(`conformance --network 3g --transport h1 --only ${ONLY} passes, and the JSON 
   assert.equal(n.sysctls.tcp_rmem, [4096, 65536, 262144]);
 });
 
+test('--network with an unknown profile: one line, exit 2, before anything is shaped', async () => {
+  const d = await new Promise<{ code: number | null; err: string }>((resolve) => {
+    const p = spawn(process.execPath, [BIN, 'conformance', '--network', 'no-such-link'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (x) => (err += x));
+    p.on('close', (code) => resolve({ code, err }));
+  });
+  assert.is(d.code, 2);
+  assert.is(d.err.trim().split('\n').length, 1, d.err);
+  assert.match(d.err, /--network: no-such-link: no such network profile \(known: .*3g/);
+});
+
 test.run();

@@ -83,4 +83,9 @@ it('SIGTERM to `dawdle shape --delay 10ms -- sleep 30` stops the command in the 
   await gone(r.linkName());
 });
 
+test('the uml backend is usable here, or says what is missing and how to get it', async () => {
+  if (why === null) return;
+  assert.match(why, /not root|get it with: apt-get install -y (user-mode-linux|kmod)|TUN\/TAP|modules lack/);
+});
+
 test.run();

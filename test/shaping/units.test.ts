@@ -13,7 +13,7 @@ import { insmodOrder, parseModulesDep } from '../../harness/shaping/uml-modules.
 import { initScript } from '../../harness/shaping/uml-init.ts';
 import { sq } from '../../harness/shaping/shell-quote.ts';
 import { applyFlags, FlagError, parseDuration } from '../../harness/shaping/flags.ts';
-import { loadNetworkProfile, NETWORK_PROFILE_DIR, parseNetworkProfileText } from '../../harness/shaping/network-profile.ts';
+import { loadNetworkProfile, NETWORK_PROFILE_DIR, parseNetworkProfileText, resolveLink } from '../../harness/shaping/network-profile.ts';
 import { qdiscsNeeded } from '../../harness/shaping/spec.ts';
 import { formatProblem } from '../../harness/clients/profiles.ts';
 import { rttOf, retarget } from '../../harness/cli/conformance-shaped.ts';
@@ -180,6 +180,21 @@ test('a loopback target is reached at the link\'s host address', () => {
   assert.is(retarget('http://127.0.0.1:8080', '198.18.4.1'), 'http://198.18.4.1:8080');
   assert.is(retarget('https://localhost:8443/', '198.18.4.1'), 'https://198.18.4.1:8443');
   assert.is(retarget('http://10.0.0.5:80', '198.18.4.1'), 'http://10.0.0.5');
+});
+
+test('a client profile gives its link: by network profile name (3g), or its own numbers the same both ways (bursty-wifi)', async () => {
+  const byName = await resolveLink('profiles/3g.yaml');
+  assert.equal(byName.down, { bitsPerSecond: 1.6e6, delayMs: 150 });
+  const own = await resolveLink('bursty-wifi');
+  assert.is(own.name, 'bursty-wifi');
+  assert.equal(own.down, { delayMs: 5, jitterMs: 3, loss: { model: 'random', pct: 0.1 } });
+  assert.equal(own.up, own.down);
+  try {
+    await resolveLink('stalled');
+    assert.unreachable('a client profile without network');
+  } catch (e) {
+    assert.match((e as Error).message, /stalled.yaml: network: this client profile has no network section/);
+  }
 });
 
 test.run();
