@@ -38,6 +38,7 @@ export function shapeCommand(y: Argv) {
         .option('tcp-wmem', { type: 'string', describe: 'client side net.ipv4.tcp_wmem "min,default,max" bytes' })
         .option('backend', { type: 'string', choices: BACKEND_CHOICES as unknown as string[], default: 'auto',
           describe: 'host: netns + tc on this kernel; uml: a user-mode Linux guest (has netem); auto: host if it has every qdisc needed' })
+        .option('link', { type: 'number', describe: 'use link N (1..250) and no other: the host is then always at 198.18.N.1 (for a server listening on 0.0.0.0 before the run)' })
         .option('applied-json', { type: 'string', describe: 'write the link as applied (read back from tc, with counters) to this JSON file' })
         .option('cleanup', { type: 'boolean', default: false, describe: 'remove namespaces, links and guests that killed runs left behind (dawdle-*), then exit' })
         .example('$0 shape --profile 3g -- curl -s -o /dev/null -w "%{time_total}\\n" http://$DAWDLE_HOST:8080/hello', 'a 3G link (the shell expands $DAWDLE_HOST too early: quote it or use sh -c)')
@@ -51,8 +52,9 @@ export function shapeCommand(y: Argv) {
       const extra = argv._.slice(1).map(String);
       if (extra.length > 0) throw new UserError(`put the command after "--" (dawdle shape [options] -- ${extra.join(' ')})`);
       if (cmd.length === 0) throw new UserError('name a command after "--" (e.g. dawdle shape --profile 3g -- curl http://198.18.1.1:8080/)');
+      if (argv.link !== undefined && !(Number.isInteger(argv.link) && argv.link >= 1 && argv.link <= 250)) throw new UserError('--link must be a whole number from 1 to 250');
       const link = await linkFrom(argv.profile, argv as LinkFlags);
-      process.exitCode = await shape(link, argv.backend as BackendChoice, cmd, argv['applied-json']);
+      process.exitCode = await shape(link, argv.backend as BackendChoice, cmd, argv['applied-json'], argv.link);
     },
   );
 }
@@ -89,7 +91,7 @@ async function cleanup(): Promise<number> {
   return EXIT.ok;
 }
 
-async function shape(link: LinkSpec, choice: BackendChoice, cmd: string[], appliedJson: string | undefined): Promise<number> {
+async function shape(link: LinkSpec, choice: BackendChoice, cmd: string[], appliedJson: string | undefined, linkNumber: number | undefined): Promise<number> {
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -103,7 +105,7 @@ async function shape(link: LinkSpec, choice: BackendChoice, cmd: string[], appli
     const { shaper, reason } = await chooseBackend(choice, link);
     say(`backend ${shaper.name}: ${reason}`);
     const r = await shaper.run({
-      link, reason, signal: controller.signal,
+      link, reason, signal: controller.signal, ...(linkNumber !== undefined ? { linkNumber } : {}),
       onReady: (a) => say(`link ${a.name} (${link.name}): the host is reachable at ${a.host} (DAWDLE_HOST), the client is ${a.client}`),
       command: () => ({ argv: cmd, env: { ...process.env }, cwd: process.cwd() }),
     });

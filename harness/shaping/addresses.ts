@@ -27,8 +27,8 @@ export function candidates(): number[] {
  * Calls `create(addr)` for candidate links until one succeeds (it returns true) - at most `tries`.
  * `create` must fail (false) when the name is taken.
  */
-export async function reserve(create: (a: LinkAddresses) => Promise<boolean>, tries = 20): Promise<LinkAddresses | null> {
-  for (const n of candidates().slice(0, tries)) {
+export async function reserve(create: (a: LinkAddresses) => Promise<boolean>, tries = 20, only?: number): Promise<LinkAddresses | null> {
+  for (const n of only !== undefined ? [only] : candidates().slice(0, tries)) {
     const a = addressesOf(n);
     if (await create(a)) return a;
   }

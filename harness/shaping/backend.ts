@@ -57,6 +57,8 @@ export interface ShapedRunOptions {
   /** A directory both sides can write (the guest sees it at the same path); default: a fresh
    * temporary one, removed after the run. */
   shared?: string;
+  /** Use link N (198.18.N.0/24) and no other: a predictable address (dawdle shape --link). */
+  linkNumber?: number;
 }
 
 export interface ShapedRunResult {

@@ -76,8 +76,8 @@ export class HostShaper implements Shaper {
       }
       release = undo;
       return true;
-    });
-    if (addr === null) throw new ShapingError('host backend: no free link name dawdle-1..250 after 20 tries (leftovers? run `dawdle shape --cleanup`)');
+    }, 20, o.linkNumber);
+    if (addr === null) throw new ShapingError(o.linkNumber !== undefined ? `host backend: link dawdle-${o.linkNumber} is in use (leftovers? run dawdle shape --cleanup)` : 'host backend: no free link name dawdle-1..250 after 20 tries (leftovers? run `dawdle shape --cleanup`)');
     const shared = makeSharedDir(o.shared);
     try {
       await this.setUp(addr, o.link.sysctls);

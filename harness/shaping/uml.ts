@@ -81,8 +81,8 @@ export class UmlShaper implements Shaper {
       if ((await run('ip', ['tuntap', 'add', 'dev', a.name, 'mode', 'tap'])).code !== 0) return false;
       releaseTap = registerUndo(`tap ${a.name}`, () => quietSync('ip', ['link', 'del', a.name]));
       return true;
-    });
-    if (addr === null) throw new ShapingError('uml backend: no free link name dawdle-1..250 after 20 tries (leftovers? run `dawdle shape --cleanup`)');
+    }, 20, o.linkNumber);
+    if (addr === null) throw new ShapingError(o.linkNumber !== undefined ? `uml backend: link dawdle-${o.linkNumber} is in use (leftovers? run dawdle shape --cleanup)` : 'uml backend: no free link name dawdle-1..250 after 20 tries (leftovers? run `dawdle shape --cleanup`)');
     const shared = makeSharedDir(o.shared);
     let guestPid: number | null = null;
     let releaseGuest: (() => void) | null = null;

@@ -66,6 +66,18 @@ it('a 1 Mbit/s link makes a 250 KB download take at least 0.8x its nominal 2 s, 
   await gone(r.linkName());
 });
 
+it('--link N gives the predictable address 198.18.N.1; a second run asking for the same N is refused in one line', async () => {
+  const first = shape(['--link', '249', '--rate', '1mbit', '--', 'sh', '-c', 'echo "host=$DAWDLE_HOST"; sleep 2']);
+  assert.is(await first.hostAddress, '198.18.249.1');
+  const second = await shape(['--link', '249', '--rate', '1mbit', '--', 'true']).done;
+  assert.is(second.code, 2, second.err);
+  assert.match(second.err, /link dawdle-249 is in use/);
+  const d = await first.done;
+  assert.is(d.code, 0, d.err);
+  assert.match(d.out, /host=198\.18\.249\.1/);
+  await gone(first.linkName());
+});
+
 it('SIGTERM to `dawdle shape -- sleep 30` stops the command and leaves nothing behind', async () => {
   const r = shape(['--rate', '1mbit', '--', 'sleep', '30']);
   await r.hostAddress;
