@@ -20,6 +20,8 @@ import { EXIT, UserError } from './exit-codes.ts';
 import { outputsOf, readReportArg, withOutputOptions, writeOutputs, type OutputArgs } from './report-files.ts';
 import { ProgressLine } from './progress.ts';
 import { DAWDLE_VERSION } from './version.ts';
+import { conformanceShaped, INNER_ENV } from './conformance-shaped.ts';
+import type { BackendChoice } from '../shaping/backends.ts';
 
 const DEFAULT_FILL = 8 * 1024 * 1024;
 
@@ -39,6 +41,10 @@ export function conformanceCommand(y: Argv) {
         .option('profile', { type: 'string', describe: 'client profile (YAML file, or a name from profiles/) for the crowd of slow clients in ISO-01/ISO-02 (default: stalled)' })
         .option('probe-prefix', { type: 'string', default: '/__probe', describe: 'where the target mounts the probe endpoints' })
         .option('fill-bytes', { type: 'number', default: DEFAULT_FILL, describe: 'bytes written to fill a stalled client\'s path (more than its kernel buffers absorb)' })
+        .option('network', { type: 'string', describe: 'run the client side behind this link: a network profile (profiles/network/: 3g, lte, satellite ...) or YAML file; the target (or embedded server) stays on the host' })
+        .option('network-backend', { type: 'string', choices: ['auto', 'host', 'uml'], default: 'auto', describe: 'with --network: host (netns + tc here), uml (user-mode Linux guest with netem), auto' })
+        .option('link-rtt-ms', { type: 'number', hidden: true, describe: 'set by --network for its inner run: the link\'s RTT' })
+        .option('link-down-bps', { type: 'number', hidden: true, describe: 'set by --network for its inner run: the link\'s download rate (bit/s, 0: none)' })
         .option('concurrency', { type: 'number', default: 4, describe: 'checks run in parallel (timing checks always run alone)' })
         .check((argv) => {
           for (const t of (argv.transport ?? []).flatMap((x) => x.split(','))) {
@@ -59,6 +65,21 @@ export function conformanceCommand(y: Argv) {
           return true;
         }),
     async (argv) => {
+      if (argv.network !== undefined && process.env[INNER_ENV] !== '1') {
+        process.exitCode = await conformanceShaped({
+          network: argv.network, backend: argv['network-backend'] as BackendChoice, targets: argv.target ?? [],
+          outputs: { json: argv.json, junit: argv.junit, html: argv.html, 'summary-md': argv['summary-md'] },
+          innerArgs: [
+            ...(argv.transport ?? []).flatMap((t) => ['--transport', t]),
+            ...(argv.only !== undefined ? ['--only', argv.only] : []),
+            ...(argv.baseline !== undefined ? ['--baseline', argv.baseline] : []),
+            '--gate', argv.gate, ...(argv.slow ? ['--slow'] : []), ...(argv.strict ? ['--strict'] : []),
+            ...(argv.profile !== undefined ? ['--profile', argv.profile] : []),
+            '--probe-prefix', argv['probe-prefix'], '--fill-bytes', String(argv['fill-bytes']), '--concurrency', String(argv.concurrency),
+          ],
+        });
+        return;
+      }
       process.exitCode = await conformance({
         targets: argv.target ?? [],
         transports: (argv.transport ?? []).flatMap((x) => x.split(',')) as TransportName[],
@@ -66,11 +87,19 @@ export function conformanceCommand(y: Argv) {
         outputs: { json: argv.json, junit: argv.junit, html: argv.html, 'summary-md': argv['summary-md'] },
         baseline: argv.baseline,
         gate: argv.gate as Gate,
-        options: { slow: argv.slow, strict: argv.strict, fillBytes: argv['fill-bytes'] },
+        options: {
+          slow: argv.slow, strict: argv.strict, fillBytes: argv['fill-bytes'],
+          ...(argv['link-rtt-ms'] !== undefined
+            ? { link: { rttMs: argv['link-rtt-ms'], downBytesPerSecond: argv['link-down-bps'] ? argv['link-down-bps'] / 8 : null } }
+            : {}),
+        },
         profile: argv.profile,
         prefix: argv['probe-prefix'],
         concurrency: argv.concurrency,
       });
+      // Behind a link the crowd's sockets can take long to close over the slow link; the run is
+      // over and its report written, so the inner run ends now rather than when they have.
+      if (process.env[INNER_ENV] === '1') process.exit(process.exitCode);
     },
   );
 }

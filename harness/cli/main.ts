@@ -6,6 +6,8 @@ import { capacityCommand } from './capacity.ts';
 import { conformanceCommand } from './conformance.ts';
 import { reportCommand } from './report.ts';
 import { serveCommand } from './serve.ts';
+import { shapeCommand } from './shape.ts';
+import { doctorCommand } from './doctor.ts';
 
 export async function main(args: string[]): Promise<number> {
   // Output piped into `head` and the like: stop quietly when the reader goes away.
@@ -19,6 +21,8 @@ export async function main(args: string[]): Promise<number> {
   y = conformanceCommand(y);
   y = reportCommand(y);
   y = capacityCommand(y);
+  y = shapeCommand(y);
+  y = doctorCommand(y);
   try {
     await y
       .fail((msg, err) => {

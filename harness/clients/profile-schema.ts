@@ -5,6 +5,7 @@
 //   name: 3g
 //   description: ...
 //   read: { behaviour: throttled, bytes_per_second: 96000, chunk_bytes: 1400 }
+//   network: 3g        # a network profile (profiles/network/3g.yaml), or its own numbers:
 //   network: { rate: "750kbit", delay_ms: 100, jitter_ms: 10, loss_pct: 0 }
 import { z } from 'zod';
 import { BEHAVIOURS, type BehaviourName, behaviourNames, isBehaviourName } from './behaviours/index.ts';
@@ -86,6 +87,11 @@ export const Profile = z.strictObject({
   description: z.string({ error: 'required: one line saying what the profile stands for' })
     .min(1, { error: 'required: one line saying what the profile stands for' }),
   read: ReadSection,
-  network: NetworkSection.optional(),
+  /** The link this client sits behind: a network profile's name (profiles/network/NAME.yaml), or
+   * its own numbers (the same both ways). */
+  network: z.union([
+    z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, { error: 'expected the name of a network profile (profiles/network/), e.g. 3g' }),
+    NetworkSection,
+  ], { error: 'expected the name of a network profile (e.g. 3g) or a mapping (rate, delay_ms, jitter_ms, loss_pct)' }).optional(),
 }, { error: 'expected a mapping with name, description and read' });
 export type Profile = z.output<typeof Profile>;

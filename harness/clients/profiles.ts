@@ -63,7 +63,7 @@ export function parseProfileText(text: string, file: string): ParsedProfile {
 }
 
 /** Line of the deepest node along `path` that exists in the document. */
-function lineOf(doc: ReturnType<typeof parseDocument>, lines: LineCounter, path: PropertyKey[]): number | undefined {
+export function lineOf(doc: ReturnType<typeof parseDocument>, lines: LineCounter, path: PropertyKey[]): number | undefined {
   for (let n = path.length; n >= 0; n--) {
     const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n) as Array<string | number>, true);
     const range = (node as { range?: [number, number, number] } | undefined)?.range;

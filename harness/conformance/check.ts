@@ -13,6 +13,8 @@ import type { Trait, TraitFinding } from './traits.ts';
 export type Level = 'MUST' | 'SHOULD';
 export type Interpretation = 'I-1' | 'I-2' | 'I-3' | 'I-4' | 'I-5' | 'I-6' | 'I-7';
 
+import type { LinkAllowance } from './link-allowance.ts';
+
 export interface RunOptions {
   /**
    * How the crowd of slow clients in ISO-01/ISO-02 reads (a client profile, --profile); without
@@ -28,6 +30,9 @@ export interface RunOptions {
    * send window can matter. A stalled loopback client absorbs ~3.9 MB here; the default doubles it.
    */
   fillBytes: number;
+  /** The link the client side runs behind (conformance --network): bounds that depend on the RTT
+   * and the rate grow with it (link-allowance.ts). */
+  link?: LinkAllowance;
 }
 
 export interface CheckContext {

@@ -11,6 +11,7 @@ import { formatPath, Info, Journal } from '../../protocol/index.ts';
 import { RESULT_SCHEMA, type RunResult } from '../conformance/runner.ts';
 import type { VerdictStatus } from '../conformance/verdict.ts';
 import type { Comparison } from './baseline.ts';
+import type { NetworkRecord } from '../shaping/describe.ts';
 
 export const REPORT_SCHEMA = RESULT_SCHEMA;
 
@@ -20,6 +21,8 @@ export interface ReportEnvironment {
   /** Kernel: "Linux 6.1.0-18-amd64". */
   os: string;
   command: string;
+  /** The shaped link the client side ran behind (conformance --network), as read back from tc. */
+  network?: NetworkRecord;
 }
 
 export interface ReportDocument extends RunResult {

@@ -17,9 +17,20 @@ export const TOOLS = {
   vegeta: goTool('vegeta', 'github.com/tsenart/vegeta/v12', 'v12.13.0',
     'the fast clients of `dawdle capacity`: a constant arrival rate (test/capacity/)',
     () => (process.env.DAWDLE_VEGETA ? firstExisting(process.env.DAWDLE_VEGETA) : firstExisting(join(TOOLS_DIR, 'vegeta')))),
+  'user-mode-linux': aptTool('user-mode-linux', 'user-mode-linux', 'a Linux kernel as a program (linux.uml) with sch_netem: the uml shaping backend and its tests',
+    () => onPath('linux.uml')),
+  kmod: aptTool('kmod', 'kmod', 'insmod inside the user-mode Linux guest (loads sch_netem there)', () => onPath('insmod')),
+  iproute2: aptTool('iproute2', 'iproute2', 'ip and tc: network namespaces, veth, TAP and qdiscs (shaping)', () => onPath('tc')),
+  curl: aptTool('curl', 'curl', 'the end-to-end shaping tests fetch through the shaped link with it'),
+  nginx: aptTool('nginx', 'nginx-light', 'a foreign HTTP server to compare with'),
+  h2o: aptTool('h2o', 'h2o', 'a foreign HTTP/2 server to compare with'),
 } as const satisfies Record<string, Tool>;
 
 export type ToolName = keyof typeof TOOLS;
 
 /** What `npm test` needs besides npm packages. */
-export const TEST_TOOLS: ToolName[] = ['chromium', 'h2spec', 'vegeta'];
+export const TEST_TOOLS: ToolName[] = ['chromium', 'h2spec', 'vegeta', 'iproute2', 'user-mode-linux', 'kmod', 'curl'];
+
+/** Of TEST_TOOLS, those whose tests skip themselves (with the reason) when the tool cannot be had:
+ * the shaping tests, which also need root. Missing, they are a warning, not a setup failure. */
+export const OPTIONAL_TEST_TOOLS: ToolName[] = ['iproute2', 'user-mode-linux', 'kmod', 'curl'];

@@ -1,6 +1,6 @@
 // What dawdle and its tests use from outside npm, as data: where each tool is found and how it is
 // installed (a Debian package through apt-get, or a Go module built into the git-ignored .tools/).
-// `scripts/test-setup.ts` installs what the tests need; `dawdle doctor` will report the same list.
+// `scripts/test-setup.ts` installs what the tests need; `dawdle doctor` reports the same list.
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

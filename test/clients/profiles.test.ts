@@ -35,7 +35,8 @@ test('every shipped profile loads and builds its behaviour', async () => {
   }
   const g = profiles.find((p) => p.name === 'gprs')!;
   assert.equal(g.read, { behaviour: 'throttled', params: { bytes_per_second: 5000, chunk_bytes: 1400 } });
-  assert.is(g.network!.rate, '40kbit');
+  assert.is(typeof g.network === 'object' ? g.network.rate : g.network, '40kbit');
+  assert.is(profiles.find((p) => p.name === '3g')!.network, '3g');
   assert.is(behaviourFromProfile(g).readChunkBytes, 1400);
 });
 

@@ -5,6 +5,7 @@ import type { CheckContext } from '../check.ts';
 import { runProbe, type ScenarioRun } from '../probe-run.ts';
 import { MiB } from '../verifiers.ts';
 import { fill, header, script, sleepMs } from './ops.ts';
+import { transferTimeout } from '../link-allowance.ts';
 
 /** No io settings: effective defaults, helpers on nil. Entries: 0 helpers, 1 write_header, 2 stats, 3 write, 4 wait, 5 stats, 6 close. */
 export function basics(ctx: CheckContext): Promise<ScenarioRun> {
@@ -20,20 +21,24 @@ export function basics(ctx: CheckContext): Promise<ScenarioRun> {
 
 /** WIN-03: window 64 KiB, one 4 MiB write to a reader. Entries: 0 header, 1 write, 2 wait, 3 stats, 4 close. */
 export function bigWrite(ctx: CheckContext): Promise<ScenarioRun> {
+  const timeout = transferTimeout(ctx.options, 10, 4 * MiB);
   return runProbe(ctx, {
     scenario: 'big-write',
+    ...(ctx.options.link ? { maxSeconds: 2 * timeout + 10 } : {}),
     behaviour: createReading(),
-    scripts: [script([header(), { op: 'write', bytes: 4 * MiB, timeout: 10 }, { op: 'wait', pos: 0, timeout: 10 }, { op: 'stats' }, { op: 'close' }],
+    scripts: [script([header(), { op: 'write', bytes: 4 * MiB, timeout }, { op: 'wait', pos: 0, timeout }, { op: 'stats' }, { op: 'close' }],
       { io: { send_window: 65536 } })],
   });
 }
 
 /** WIN-05: window 1 KiB, 1 MiB to a reader. Entries: 0 header, 1 write, 2 wait, 3 stats, 4 close. */
 export function tinyWindow(ctx: CheckContext): Promise<ScenarioRun> {
+  const timeout = transferTimeout(ctx.options, 10, MiB);
   return runProbe(ctx, {
     scenario: 'tiny-window',
+    ...(ctx.options.link ? { maxSeconds: 2 * timeout + 10 } : {}),
     behaviour: createReading(),
-    scripts: [script([header(), { op: 'write', bytes: MiB, timeout: 10 }, { op: 'wait', pos: 0, timeout: 10 }, { op: 'stats' }, { op: 'close' }],
+    scripts: [script([header(), { op: 'write', bytes: MiB, timeout }, { op: 'wait', pos: 0, timeout }, { op: 'stats' }, { op: 'close' }],
       { io: { send_window: 1024 } })],
   });
 }
