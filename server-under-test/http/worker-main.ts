@@ -237,12 +237,16 @@ function sniff(socket: net.Socket, limits: H2Limits): void {
   };
   const onError = (): void => { /* followed by 'close' */ };
   const onTimeout = (): void => void socket.destroy();
+  // A FIN before the protocol is known: no request can follow, nothing is owed; a half-closed
+  // socket must not be held until the timeout (it counts against max_connections and fds).
+  const onEnd = (): void => void socket.destroy();
   /** Sniffing is over: the socket was handed to a connection, or it is gone. */
   const done = (): void => {
     socket.off('data', onData);
     socket.off('close', onGone);
     socket.off('error', onError);
     socket.off('timeout', onTimeout);
+    socket.off('end', onEnd);
     socket.setTimeout(0);
     sniffing.delete(socket);
   };
@@ -250,6 +254,7 @@ function sniff(socket: net.Socket, limits: H2Limits): void {
   socket.on('close', onGone);
   socket.on('error', onError);
   socket.on('timeout', onTimeout);
+  socket.on('end', onEnd);
   // A connection that has sent nothing yet is no idle keep-alive one: its first request (or
   // preface) must start within header_timeout, so silent connects cannot pile up.
   socket.setTimeout(setup.limits.headerTimeoutMs);
