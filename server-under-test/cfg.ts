@@ -18,7 +18,7 @@ export const ProbeLimits = z.strictObject({
   max_run_seconds: z.number().positive().default(300),
   max_scripts: z.number().int().positive().default(1000),
   script_ttl_seconds: z.number().positive().default(600),
-  max_send_window: z.number().int().positive().default(64 * 1024 * 1024),
+  max_send_window: z.number().int().positive().default(16 * 1024 * 1024),
   max_store_bytes: z.number().int().positive().default(64 * 1024 * 1024),
 });
 
