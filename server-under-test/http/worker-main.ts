@@ -11,6 +11,7 @@ import { H2Connection, type H2Limits } from '../h2/h2-connection.ts';
 import { PREFACE } from '../h2/frames.ts';
 import { Connection, type Carrier, type ConnectionHost, type ConnectionLimits, type RequestIn } from './connection.ts';
 import { Exchange } from './exchange.ts';
+import { DroppedRings } from '../tx/ring-gc.ts';
 
 export interface WorkerSetup {
   listen: Array<{ host: string; port: number; tls: { cert: string; key: string } | null }>;
@@ -35,6 +36,8 @@ const h2Limits: H2Limits | null = setup.h2 && { ...setup.limits, ...setup.h2 };
 const servers: net.Server[] = [];
 /** The byte rings the TX side has shared, by id; it pools them, so one serves many responses. */
 const rings = new Map<number, SharedArrayBuffer>();
+/** The worker's references to dropped rings must be collected too before their pages are freed. */
+const droppedRings = new DroppedRings();
 let nextRid = 1;
 /** Open connections per client address (cfg max_connections_per_ip; 0: not counted). */
 const perIp = new Map<string, number>();
@@ -130,9 +133,12 @@ function onMessage(m: ToHttp): void {
       e.ex.ringId = m.id;
       return;
     }
-    case 'ring-drop':
+    case 'ring-drop': {
+      const sab = rings.get(m.id);
       rings.delete(m.id);
+      if (sab) droppedRings.add(sab.byteLength);
       return;
+    }
     case 'ring-body': {
       const e = exchanges.get(m.rid);
       if (!e || !e.ex.ring) return;
