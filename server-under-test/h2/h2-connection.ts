@@ -432,7 +432,8 @@ export class H2Connection implements Carrier {
 
   #onHeaders(f: InFrame): void {
     // Decoded whatever happens next: the HPACK table must follow every block (RFC 7541 2.2).
-    const fields = this.#decoder.decode(f.payload);
+    // Bounded: past 4x the field-section limit the block is not decoded further (HPACK bomb).
+    const fields = this.#decoder.decode(f.payload, 4 * this.limits.maxHeadBytes);
     const id = f.stream;
     // A stream we reset is closed: what the client still had in flight for it (trailers, say) is
     // ignored (RFC 9113 5.1), its block decoded above all the same.

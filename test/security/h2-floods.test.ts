@@ -84,6 +84,32 @@ test('rapid reset (CVE-2023-44487): HEADERS+RST_STREAM loop -> GOAWAY ENHANCE_YO
   await settled('rapid reset');
 });
 
+test('HPACK bomb: 1-byte references to a 4 KB table entry stop decoding at 4x max_head_bytes (GOAWAY ENHANCE_YOUR_CALM), CPU bounded', async () => {
+  const c = await FloodClient.open(t.port);
+  const lit = (s: string): Buffer => Buffer.concat([Buffer.from([s.length < 127 ? s.length : 127, ...(s.length < 127 ? [] : intTail(s.length - 127))]), Buffer.from(s)]);
+  // Literal with incremental indexing (new name): dynamic entry 62 of ~4 KB; then 100,000
+  // indexed references to it (0x80 | 62): ~400 MB once decoded, in a ~104 KB block.
+  const block = Buffer.concat([c.request('/hello'), Buffer.from([0x40]), lit('x-big'), lit('a'.repeat(4000)), Buffer.alloc(100_000, 0x80 | 62)]);
+  const t0 = performance.now();
+  await c.write(c.headersFrames(1, block, true));
+  assert.is(await c.waitGoaway(5000), ErrorCode.ENHANCE_YOUR_CALM);
+  assert.ok(performance.now() - t0 < 3000, `took ${Math.round(performance.now() - t0)} ms`);
+  assert.ok((await canary(t.port)) < 3000);
+  c.close();
+  await settled('HPACK bomb');
+});
+
+/** The continuation bytes of an HPACK integer whose prefix is full (RFC 7541 5.1). */
+function intTail(v: number): number[] {
+  const out: number[] = [];
+  while (v >= 128) {
+    out.push((v & 0x7f) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+  return out;
+}
+
 test('max_concurrent_streams holds with window 0: finished responses waiting for window count (REFUSED_STREAM past 100)', async () => {
   const c = await FloodClient.open(t.port, { settings: [[4, 0]] }); // SETTINGS_INITIAL_WINDOW_SIZE 0
   const block = c.request('/stream', []);
