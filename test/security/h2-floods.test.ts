@@ -28,6 +28,7 @@ async function settled(what: string): Promise<void> {
   await until(async () => (await info(t.port)).active_requests === 0, `${what}: active_requests back to 0`, 15_000);
   const grown = rss(t.pid) - baseRss;
   assert.ok(grown < 150 * MB, `${what}: RSS grew ${Math.round(grown / MB)} MB`);
+  console.log(`  ${what}: afterwards RSS +${Math.round(grown / MB)} MB over the start, descriptors ${fds(t.pid)} (start ${baseFds})`);
 }
 
 for (const overTls of [false, true]) {
@@ -80,6 +81,7 @@ test('rapid reset (CVE-2023-44487): HEADERS+RST_STREAM loop -> GOAWAY ENHANCE_YO
   const code = await c.waitGoaway(5000);
   assert.is(code, ErrorCode.ENHANCE_YOUR_CALM, 'GOAWAY(ENHANCE_YOUR_CALM)');
   assert.ok(worst < 3000, `canary took ${Math.round(worst)} ms`);
+  console.log(`  rapid reset: GOAWAY after ${(id - 1) / 2} HEADERS+RST pairs sent; slowest canary ${Math.round(worst)} ms`);
   c.close();
   await settled('rapid reset');
 });
