@@ -79,6 +79,20 @@ test('idle h2c closes at idle_timeout (GOAWAY NO_ERROR), not at header_timeout',
   c.close();
 });
 
+test('max_connections is enforced: past it new connections are closed at once, and served again after', async () => {
+  const t2 = await startTarget({ max_connections: 5 });
+  try {
+    const held = [];
+    for (let i = 0; i < 5; i++) held.push(await rawConnect(t2.port));
+    const extra = await rawConnect(t2.port);
+    assert.ok((await closedWithin(extra, 2000)) >= 0, 'the 6th connection is closed');
+    for (const s of held) s.destroy();
+    await until(async () => { try { await canary(t2.port); return true; } catch { return false; } }, 'served again once they are gone', 5000);
+  } finally {
+    await t2.stop();
+  }
+});
+
 test('max_connections_per_ip: past it new connections from that address are closed at once', async () => {
   const t2 = await startTarget({ max_connections_per_ip: 5 });
   try {
