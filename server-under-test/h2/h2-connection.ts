@@ -86,6 +86,8 @@ interface Stream {
   limboBytes: number;
   /** When the request last made progress (its HEADERS, a DATA frame): a stalled request body times out. */
   lastIn: number;
+  /** Answered before the request was whole (413, 408): the rest of its body is ignored, and RST_STREAM(NO_ERROR) follows the response. */
+  discardBody: boolean;
 }
 
 export class H2Connection implements Carrier {
@@ -293,7 +295,7 @@ export class H2Connection implements Carrier {
     else {
       if (!s.localDone) out.push(frameHead(0, T.DATA, F.END_STREAM, s.id));
       // The response is complete but the request is not: the rest of it is not wanted (8.1).
-      if (!s.remoteDone) this.#reset(s.id, E.NO_ERROR, out);
+      if (!s.remoteDone || s.discardBody) this.#reset(s.id, E.NO_ERROR, out);
     }
     s.localDone = true;
     ex.finished = true;
@@ -442,6 +444,7 @@ export class H2Connection implements Carrier {
     if (this.#resetByPeer.has(id)) throw new H2Error(E.STREAM_CLOSED, id, 'HEADERS on a stream the client reset');
     const existing = this.#streams.get(id);
     if (existing !== undefined) {
+      if (existing.discardBody) return; // answered already; its trailers are not wanted either
       // After the client's END_STREAM: half-closed (remote), a stream error (5.1).
       if (existing.remoteDone) throw new H2Error(E.STREAM_CLOSED, id, 'HEADERS after END_STREAM');
       if (f.streamError) throw f.streamError;
@@ -469,7 +472,7 @@ export class H2Connection implements Carrier {
     }
     const s: Stream = {
       id, ex: null, req: null, body: [], bodyBytes: 0, declaredLength: -1, remoteDone: false, window: this.#peerInitialWindow, localDone: false,
-      limbo: [], limboBytes: 0, lastIn: performance.now(),
+      limbo: [], limboBytes: 0, lastIn: performance.now(), discardBody: false,
     };
     this.#streams.set(id, s);
     const req = this.#requestFrom(fields);
@@ -567,6 +570,7 @@ export class H2Connection implements Carrier {
     const s = this.#streams.get(id);
     // A closed stream (finished, reset by the client): DATA there is a stream error (RFC 9113 5.1).
     if (s === undefined) throw new H2Error(E.STREAM_CLOSED, id, 'DATA on a closed stream');
+    if (s.discardBody) return; // answered already (413, 408); the rest of the body is not wanted
     if (s.remoteDone) throw new H2Error(E.STREAM_CLOSED, id, 'DATA after END_STREAM');
     if (s.ex === null) {
       s.lastIn = performance.now();
@@ -618,8 +622,10 @@ export class H2Connection implements Carrier {
     ex.enqueue(0, body);
     ex.ended = true;
     s.ex = ex;
-    // Nothing more of this request is wanted; the response goes out as the windows allow.
-    if (!s.remoteDone) this.#reset(s.id, E.NO_ERROR);
+    // Nothing more of this request is wanted; the response goes out as the windows allow, then
+    // RST_STREAM(NO_ERROR) tells the client to stop sending (RFC 9113 8.1). Sent before the
+    // response, it would close the stream the response is still to come on.
+    if (!s.remoteDone) s.discardBody = true;
     s.remoteDone = true;
   }
 

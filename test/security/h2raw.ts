@@ -9,6 +9,9 @@ export class FloodClient {
   goaways: number[] = [];
   resets = new Map<number, number>();
   headers = new Set<number>();
+  /** Every frame received, as "TYPE:stream" in arrival order (HEADERS payloads kept raw in `heads`). */
+  order: string[] = [];
+  heads = new Map<number, Buffer>();
   closed = false;
   #buf: Buffer = Buffer.alloc(0);
   readonly #enc = new HeaderEncoder();
@@ -70,7 +73,11 @@ export class FloodClient {
       const p = this.#buf.subarray(off + 9, off + 9 + len);
       if (type === FrameType.GOAWAY) this.goaways.push(p.readUInt32BE(4));
       if (type === FrameType.RST_STREAM) this.resets.set(stream, p.readUInt32BE(0));
-      if (type === FrameType.HEADERS) this.headers.add(stream);
+      if (type === FrameType.HEADERS) {
+        this.headers.add(stream);
+        this.heads.set(stream, Buffer.from(p));
+      }
+      this.order.push(`${type}:${stream}`);
       if (type === FrameType.SETTINGS && !(this.#buf[off + 4]! & 1)) this.sock.write(Buffer.from([0, 0, 0, 4, 1, 0, 0, 0, 0]));
       off += 9 + len;
     }

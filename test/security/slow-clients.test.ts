@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import tls from 'node:tls';
-import { ErrorCode } from '../../harness/clients/h2/index.ts';
+import { ErrorCode, FrameType } from '../../harness/clients/h2/index.ts';
 import { FloodClient } from './h2raw.ts';
 import { canary, closedWithin, fds, rawConnect, startTarget, until, type Target } from './lib.ts';
 
@@ -63,9 +63,13 @@ test('HTTP/2: HEADERS without END_STREAM and no body: 408 after idle_timeout, th
   await c.write(c.headersFrames(1, c.request('/hello', [['content-length', '10']]), false));
   // PINGs keep the connection busy; the stalled request times out all the same.
   const ping = setInterval(() => void c.write(Buffer.from([0, 0, 8, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])), 300);
-  await until(() => c.headers.has(1), 'a response (408) on stream 1', 8000);
+  await until(() => c.headers.has(1) && c.resets.has(1), 'a response (408) on stream 1, then RST_STREAM', 8000);
   clearInterval(ping);
   assert.is(c.goaways.length, 0);
+  // The status (literal, static name :status) is 408; RST_STREAM(NO_ERROR) comes after the response, not before.
+  assert.ok(c.heads.get(1)!.includes(Buffer.from('408')), 'status 408');
+  assert.is(c.resets.get(1), ErrorCode.NO_ERROR);
+  assert.ok(c.order.indexOf(`${FrameType.HEADERS}:1`) < c.order.indexOf(`${FrameType.RST_STREAM}:1`), `order: ${c.order.join(' ')}`);
   await c.write(c.headersFrames(3, c.request('/hello'), true));
   await until(() => c.headers.has(3), 'stream 3 answered', 3000);
   c.close();
