@@ -37,11 +37,16 @@ test('TLS port: connects that FIN before the handshake, or send nothing, are clo
   c.destroy();
 });
 
-test('plain port: a connect that sends nothing is closed after header_timeout, not idle_timeout', async () => {
+test('plain port: a connect that sends nothing is closed after idle_timeout; one that FINs at once', async () => {
   const s = await rawConnect(t.port);
   const ms = await closedWithin(s, 6000);
-  assert.ok(ms >= 0 && ms < 2500, `closed after ${Math.round(ms)} ms`);
+  assert.ok(ms >= 0 && ms < 4500, `closed after ${Math.round(ms)} ms`);
   s.destroy();
+  const f = await rawConnect(t.port);
+  f.end();
+  const fin = await closedWithin(f, 2000);
+  assert.ok(fin >= 0 && fin < 1000, `half-closed one closed after ${Math.round(fin)} ms`);
+  f.destroy();
 });
 
 test('slowloris: header_timeout is a deadline for the whole head, not restarted by each byte (408)', async () => {
