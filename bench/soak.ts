@@ -27,11 +27,18 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 async function settle(baseFds: number, ms: number): Promise<{ rss: number; fds: number; active: number; infoMs: number }> {
   const end = performance.now() + ms;
   let active = -1;
+  let unanswered = 0;
   while (performance.now() < end) {
-    active = (await info(port)).active_requests;
+    try {
+      active = (await info(port)).active_requests;
+    } catch {
+      unanswered++; // reported: info must answer (5 s each)
+      continue;
+    }
     if (active === 0 && fds(pid) <= baseFds + 1) break;
     await sleep(200);
   }
+  if (unanswered > 0) process.stdout.write(`  /__probe/info went unanswered ${unanswered} time(s) (5 s each) while settling\n`);
   await sleep(3000);
   const t0 = performance.now();
   await get(port, '/__probe/info', 10_000);
