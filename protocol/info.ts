@@ -16,6 +16,10 @@ export const Limits = z.object({
   max_run_seconds: z.number().positive(),
   max_scripts: z.number().int().positive(),
   script_ttl_seconds: z.number().positive(),
+  /** Largest send_window a script may set (io.send_window, `set`); larger: 413 at PUT. */
+  max_send_window: z.number().int().positive().optional(),
+  /** Approximate bytes of stored scripts and journals kept in total; the oldest finished go first. */
+  max_store_bytes: z.number().int().positive().optional(),
 });
 /** What a target may report of its limits: any of them, or none. */
 export const PartialLimits = Limits.partial();

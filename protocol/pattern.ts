@@ -50,6 +50,14 @@ export function patternView(k: number, length: number, offset = 0): Uint8Array {
 }
 
 /**
+ * Write k's body of `length` bytes as a source read in pieces (never generated whole): `read`
+ * gives a read-only view of up to `n` bytes (at most 1 MiB) from `offset`, without allocating.
+ */
+export function patternSource(k: number, length: number): { length: number; read(offset: number, n: number): Uint8Array } {
+  return { length, read: (offset, n) => patternView(k, Math.min(n, SPAN, length - offset), offset) };
+}
+
+/**
  * Index in `data` of the first byte that differs from write k's pattern starting at `offset`,
  * or -1 when all of `data` matches.
  */

@@ -102,8 +102,27 @@ export interface ScriptProblem {
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; problems: ScriptProblem[] };
 
+/** How deep `repeat` ops may nest: deeper scripts are invalid (a 400, not a stack overflow). */
+export const MAX_REPEAT_DEPTH = 32;
+
+/** The path of the first `ops` list nested deeper than MAX_REPEAT_DEPTH repeats, or null (iterative: any depth). */
+function tooDeep(input: unknown): string | null {
+  const stack: Array<{ v: unknown; depth: number; path: string }> = [{ v: input, depth: 0, path: '' }];
+  while (stack.length > 0) {
+    const { v, depth, path } = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    const ops = (v as { ops?: unknown }).ops;
+    if (!Array.isArray(ops)) continue;
+    if (depth > MAX_REPEAT_DEPTH) return path;
+    ops.forEach((op, i) => stack.push({ v: op, depth: depth + 1, path: `${path}${path ? '.' : ''}ops[${i}]` }));
+  }
+  return null;
+}
+
 /** Validates a parsed JSON value as a script; every problem is returned, with its path. */
 export function parseScript(input: unknown): ParseResult<Script> {
+  const deep = tooDeep(input);
+  if (deep !== null) return { ok: false, problems: [{ path: deep, message: `repeat nested more than ${MAX_REPEAT_DEPTH} deep` }] };
   const r = Script.safeParse(input);
   if (r.success) return { ok: true, value: r.data };
   return {
@@ -112,19 +131,25 @@ export function parseScript(input: unknown): ParseResult<Script> {
   };
 }
 
-/** Walks a script as it would execute, without timing: how many ops and body bytes at most. */
-export function scriptCost(ops: readonly Op[]): { ops: number; bytes: number } {
+/**
+ * Walks a script as it would execute, without timing: how many ops and body bytes at most, and
+ * the largest send_window a `set` op asks for (0: none).
+ */
+export function scriptCost(ops: readonly Op[]): { ops: number; bytes: number; window: number } {
   let n = 0;
   let bytes = 0;
+  let window = 0;
   for (const op of ops) {
     if (op.op === 'repeat') {
       const inner = scriptCost(op.ops);
       n += inner.ops * op.times;
       bytes += inner.bytes * op.times;
+      window = Math.max(window, inner.window);
     } else {
       n += 1;
       if (op.op === 'write') bytes += op.bytes;
+      if (op.op === 'set' && typeof op.send_window === 'number') window = Math.max(window, op.send_window);
     }
   }
-  return { ops: n, bytes };
+  return { ops: n, bytes, window };
 }

@@ -18,6 +18,8 @@ export const ProbeLimits = z.strictObject({
   max_run_seconds: z.number().positive().default(300),
   max_scripts: z.number().int().positive().default(1000),
   script_ttl_seconds: z.number().positive().default(600),
+  max_send_window: z.number().int().positive().default(16 * 1024 * 1024),
+  max_store_bytes: z.number().int().positive().default(64 * 1024 * 1024),
 });
 
 const Settings = z.strictObject({
@@ -28,11 +30,16 @@ const Settings = z.strictObject({
   default_send_timeout: z.number().nonnegative().default(30),
   max_body_len: z.number().int().nonnegative().default(1024 * 1024),
   max_connections: z.number().int().positive().default(10_000),
+  /** Connections one client address may hold at once; 0: no such limit (the default: tests come from 127.0.0.1). */
+  max_connections_per_ip: z.number().int().nonnegative().default(0),
   max_concurrent_requests: z.number().int().positive().default(10_000),
   /** HTTP/2: h2c with prior knowledge on plain listeners, ALPN h2 (falling back to http/1.1) on TLS ones. */
   http2: z.boolean().default(true),
   /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS: streams one connection may have open at once. */
   max_concurrent_streams: z.number().int().positive().max(2 ** 31 - 1).default(100),
+  /** HTTP/2 rapid reset (CVE-2023-44487): RST_STREAM frames one connection may send per `h2_reset_window` seconds; past it GOAWAY(ENHANCE_YOUR_CALM). */
+  h2_max_resets: z.number().int().positive().default(1000),
+  h2_reset_window: z.number().positive().default(10),
   /**
    * HTTP/1.1 persistent connections. `false`: every response says `connection: close` and the
    * connection closes after it (nginx's `keepalive_timeout 0`); requests pipelined behind it are

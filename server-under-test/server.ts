@@ -74,9 +74,10 @@ export async function startServer(cfg: ServerConfig, hooks: ServerHooks = {}): P
       idleTimeoutMs: rc.idle_timeout * 1000,
       lingerTimeoutMs: rc.linger_timeout * 1000,
       maxConnections: rc.max_connections,
+      maxConnectionsPerIp: rc.max_connections_per_ip,
       maxConcurrentRequests: rc.max_concurrent_requests,
     },
-    h2: rc.http2 ? { maxConcurrentStreams: rc.max_concurrent_streams } : null,
+    h2: rc.http2 ? { maxConcurrentStreams: rc.max_concurrent_streams, maxResets: rc.h2_max_resets, resetWindowMs: rc.h2_reset_window * 1000 } : null,
     faults: faults.filter((f) => WORKER_FAULTS.includes(f)),
   };
 

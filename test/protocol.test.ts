@@ -40,7 +40,7 @@ test('script: the example of the protocol document is valid, its cost counted', 
     ],
   });
   assert.ok(r.ok);
-  if (r.ok) assert.equal(scriptCost(r.value.ops), { ops: 108, bytes: 65536 + 100 * 16384 });
+  if (r.ok) assert.equal(scriptCost(r.value.ops), { ops: 108, bytes: 65536 + 100 * 16384, window: 4096 });
 });
 
 test('script: every problem is reported with its path', () => {

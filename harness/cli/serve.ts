@@ -4,7 +4,7 @@ import type { Argv } from 'yargs';
 import { ConfigError, type ListenSpec } from '../../server-under-test/cfg.ts';
 import { demoSites } from '../../server-under-test/demo-sites.ts';
 import { startServer, ServerStartError } from '../../server-under-test/server.ts';
-import { UserError } from './exit-codes.ts';
+import { EXIT, UserError } from './exit-codes.ts';
 
 export function serveCommand(y: Argv) {
   return y.command(
@@ -60,18 +60,31 @@ export function serveCommand(y: Argv) {
         if (err instanceof ServerStartError) throw new UserError(err.message);
         throw err;
       }
-      for (const a of server.addresses) process.stdout.write(`listening on ${a.url}\n`);
-      if (argv.probe) process.stdout.write(`probe: ${server.addresses[0]!.url}/__probe/info\n`);
-      await new Promise<void>((resolve) => {
+      // First SIGINT/SIGTERM: graceful (handlers cancelled, shutdown_grace to return), exit 0.
+      // A second one while that runs: exit 130 at once. In place before the URLs are printed:
+      // whoever reads them may signal at once.
+      const signalled = new Promise<void>((resolve) => {
+        let stopping = false;
         const stop = (sig: string): void => {
+          if (stopping) {
+            process.stdout.write(`${sig} again: exiting now\n`);
+            process.exit(EXIT.interrupted);
+          }
+          stopping = true;
           process.stdout.write(`${sig}: shutting down (in-flight handlers are cancelled)\n`);
           resolve();
         };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.on('SIGINT', () => stop('SIGINT'));
+        process.on('SIGTERM', () => stop('SIGTERM'));
       });
+      for (const a of server.addresses) process.stdout.write(`listening on ${a.url}\n`);
+      if (argv.probe) process.stdout.write(`probe: ${server.addresses[0]!.url}/__probe/info\n`);
+      await signalled;
       await server.close();
       process.stdout.write('stopped\n');
+      // close() is bounded (shutdown_grace, then the worker is terminated); nothing of the
+      // server's may keep the process alive after it, so a leftover handle does not either.
+      setTimeout(() => process.exit(process.exitCode ?? EXIT.ok), 500).unref();
     },
   );
 }

@@ -90,6 +90,10 @@ export async function loadProfiles(fileOrDir: string): Promise<LoadedProfile[]> 
   const files = info.isDirectory()
     ? (await readdir(fileOrDir)).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(fileOrDir, f))
     : [fileOrDir];
+  // An empty directory is a mistake (a wrong path, a missing checkout), not "no profiles wanted".
+  if (files.length === 0) {
+    throw new ProfileError('ERR_PROFILE_NOT_FOUND', [{ file: fileOrDir, path: '', message: 'directory has no *.yaml or *.yml profile' }]);
+  }
   const problems: ProfileProblem[] = [];
   const loaded: LoadedProfile[] = [];
   const byName = new Map<string, string>();

@@ -27,6 +27,10 @@ export const S = {
 } as const;
 
 export const DEFAULT_WINDOW = 65_535;
+/** CONTINUATION frames one field block may take (a 128 KiB block needs 8 at the default frame size). */
+export const MAX_CONTINUATIONS = 128;
+/** Empty CONTINUATION frames (no END_HEADERS) one connection may send in all. */
+export const MAX_EMPTY_CONTINUATIONS = 256;
 export const MAX_WINDOW = 0x7fffffff;
 export const DEFAULT_MAX_FRAME = 16_384;
 
@@ -59,9 +63,16 @@ export interface InFrame {
 export class FrameReader {
   #buf: Buffer | null = null;
   /** HEADERS waiting for its CONTINUATIONs. */
-  #block: { stream: number; flags: number; parts: Buffer[]; bytes: number; streamError: H2Error | undefined } | null = null;
+  #block: { stream: number; flags: number; parts: Buffer[]; bytes: number; frames: number; streamError: H2Error | undefined } | null = null;
+  /** Empty CONTINUATION frames without END_HEADERS on this connection: they carry nothing, only work. */
+  #emptyContinuations = 0;
 
-  constructor(private readonly maxFrame: number, private readonly maxBlock: number) {}
+  constructor(
+    private readonly maxFrame: number,
+    private readonly maxBlock: number,
+    /** CONTINUATION frames one field block may have (a CONTINUATION flood is ENHANCE_YOUR_CALM). */
+    private readonly maxContinuations = MAX_CONTINUATIONS,
+  ) {}
 
   /**
    * Feeds bytes; calls `on` for each whole frame. A stream error (H2Error with a stream), found
@@ -94,9 +105,15 @@ export class FrameReader {
     if (this.#block !== null) {
       const b = this.#block;
       if (type !== T.CONTINUATION || stream !== b.stream) throw new H2Error(E.PROTOCOL_ERROR, 0, 'field block interrupted: CONTINUATION expected');
-      b.parts.push(Buffer.from(payload));
+      // The size cap alone lets empty frames through without end (issue 15: 13M of them took
+      // 2.6 GB): the frames of one block, and empty ones on the connection, are counted too.
+      if (++b.frames > this.maxContinuations) throw new H2Error(E.ENHANCE_YOUR_CALM, 0, `field block in more than ${this.maxContinuations} CONTINUATION frames`);
+      if (payload.length === 0 && !(flags & F.END_HEADERS) && ++this.#emptyContinuations > MAX_EMPTY_CONTINUATIONS) {
+        throw new H2Error(E.ENHANCE_YOUR_CALM, 0, `more than ${MAX_EMPTY_CONTINUATIONS} empty CONTINUATION frames`);
+      }
       b.bytes += payload.length;
       if (b.bytes > this.maxBlock) throw new H2Error(E.ENHANCE_YOUR_CALM, 0, `field block over ${this.maxBlock} bytes`);
+      if (payload.length > 0) b.parts.push(Buffer.from(payload));
       if (flags & F.END_HEADERS) {
         this.#block = null;
         on({ type: T.HEADERS, flags: b.flags | F.END_HEADERS, stream, payload: Buffer.concat(b.parts), flowBytes: 0, ...(b.streamError ? { streamError: b.streamError } : {}) });
@@ -120,7 +137,7 @@ export class FrameReader {
           p = p.subarray(5);
         }
         if (flags & F.END_HEADERS) on({ type, flags, stream, payload: p, flowBytes: 0, ...(streamError ? { streamError } : {}) });
-        else this.#block = { stream, flags, parts: [Buffer.from(p)], bytes: p.length, streamError };
+        else this.#block = { stream, flags, parts: [Buffer.from(p)], bytes: p.length, frames: 0, streamError };
         return;
       }
       case T.PRIORITY:

@@ -42,6 +42,9 @@ export interface H2Limits {
   headerTimeoutMs: number;
   idleTimeoutMs: number;
   lingerTimeoutMs: number;
+  /** RST_STREAM frames a client may send within `resetWindowMs` before GOAWAY(ENHANCE_YOUR_CALM) (CVE-2023-44487). */
+  maxResets: number;
+  resetWindowMs: number;
 }
 
 /** Our receive window for request bodies, per stream (SETTINGS_INITIAL_WINDOW_SIZE). */
@@ -50,6 +53,15 @@ const RECV_WINDOW = 1 << 20;
 const OUR_MAX_FRAME = DEFAULT_MAX_FRAME;
 /** How many streams reset by us are remembered, to ignore the frames (DATA, trailers) the client still had in flight. */
 const RESET_MEMORY = 256;
+/**
+ * Control frames (SETTINGS and PING acks, WINDOW_UPDATEs, RST_STREAMs) queued while the client
+ * does not read: past this the connection is closed (as nghttp2 and Go do), since a client that
+ * floods PING or SETTINGS and never reads would otherwise grow the queue without end.
+ */
+export const MAX_CONTROL_QUEUE = 10_000;
+/** RFC 9113 8.2.1: field names are lower-case tokens; values have no NUL, CR, LF and no surrounding whitespace. */
+const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
+const BAD_VALUE = /[\0\r\n]|^[ \t]|[ \t]$/;
 /** Headers that are HTTP/1.1 connection business: never in an HTTP/2 response (RFC 9113 8.2.2). */
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
 
@@ -72,6 +84,10 @@ interface Stream {
   /** Fault h2-sent-counts-unwindowed only: bytes counted as sent that wait for window. */
   limbo: Uint8Array[];
   limboBytes: number;
+  /** When the request last made progress (its HEADERS, a DATA frame): a stalled request body times out. */
+  lastIn: number;
+  /** Answered before the request was whole (413, 408): the rest of its body is ignored, and RST_STREAM(NO_ERROR) follows the response. */
+  discardBody: boolean;
 }
 
 export class H2Connection implements Carrier {
@@ -99,6 +115,13 @@ export class H2Connection implements Carrier {
   readonly #resetByUs = new Set<number>();
   /** Streams the client reset lately (RST_STREAM received), oldest first. */
   readonly #resetByPeer = new Set<number>();
+  /** RST_STREAMs received in the current rate window, and when that window began. */
+  #resets = 0;
+  #resetWindowStart = 0;
+  /** A connection error was found: GOAWAY sent, nothing more is read. */
+  #failed = false;
+  /** Fires when the oldest request still arriving has made no progress for idle_timeout. */
+  #stallTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly socket: Socket,
@@ -272,7 +295,7 @@ export class H2Connection implements Carrier {
     else {
       if (!s.localDone) out.push(frameHead(0, T.DATA, F.END_STREAM, s.id));
       // The response is complete but the request is not: the rest of it is not wanted (8.1).
-      if (!s.remoteDone) this.#reset(s.id, E.NO_ERROR, out);
+      if (!s.remoteDone || s.discardBody) this.#reset(s.id, E.NO_ERROR, out);
     }
     s.localDone = true;
     ex.finished = true;
@@ -285,7 +308,7 @@ export class H2Connection implements Carrier {
   // ---- reading ----
 
   #onData(chunk: Buffer): void {
-    if (this.#gone) return;
+    if (this.#gone || this.#failed) return;
     try {
       if (this.#preface < PREFACE.length) {
         const n = Math.min(PREFACE.length - this.#preface, chunk.length);
@@ -296,10 +319,16 @@ export class H2Connection implements Carrier {
         chunk = chunk.subarray(n);
         if (chunk.length === 0) return;
       }
-      this.#reader.push(chunk, (f) => this.#onFrame(f), (e) => this.#streamError(e.stream, e.code));
+      this.#reader.push(chunk, (f) => { if (!this.#failed) this.#onFrame(f); }, (e) => { if (!this.#failed) this.#streamError(e.stream, e.code); });
     } catch (err) {
       if (!(err instanceof H2Error)) throw err;
       this.#connectionError(err.code, err.message);
+    }
+    if (this.#control.length > MAX_CONTROL_QUEUE) {
+      // The client sends frames that need an answer but does not read the answers: no GOAWAY
+      // could reach it either. Close (what it had queued is dropped, its streams cancelled).
+      this.socket.destroy();
+      return;
     }
     this.pump();
   }
@@ -309,9 +338,12 @@ export class H2Connection implements Carrier {
     switch (f.type) {
       case T.SETTINGS:
         if (f.flags & F.ACK) return;
-        this.#settingsSeen = true;
         this.#applySettings(f.payload);
         this.#control.push(SETTINGS_ACK);
+        if (!this.#settingsSeen) {
+          this.#settingsSeen = true;
+          this.#armTimer(); // from header_timeout (preface) to idle_timeout
+        }
         return;
       case T.PING:
         if (!(f.flags & F.ACK)) this.#control.push(pingAck(f.payload));
@@ -378,6 +410,16 @@ export class H2Connection implements Carrier {
 
   #onReset(id: number): void {
     if (id > this.#lastStream) throw new H2Error(E.PROTOCOL_ERROR, 0, `RST_STREAM on idle stream ${id}`);
+    // Rapid reset (CVE-2023-44487): every reset stream cost a handler start; a client that resets
+    // faster than the limit is told to calm down and the connection is closed.
+    const now = performance.now();
+    if (now - this.#resetWindowStart > this.limits.resetWindowMs) {
+      this.#resetWindowStart = now;
+      this.#resets = 0;
+    }
+    if (++this.#resets > this.limits.maxResets) {
+      throw new H2Error(E.ENHANCE_YOUR_CALM, 0, `more than ${this.limits.maxResets} RST_STREAM in ${this.limits.resetWindowMs / 1000} s`);
+    }
     if (!this.#resetByUs.has(id)) remember(this.#resetByPeer, id);
     const s = this.#streams.get(id);
     if (s === undefined) return;
@@ -392,7 +434,8 @@ export class H2Connection implements Carrier {
 
   #onHeaders(f: InFrame): void {
     // Decoded whatever happens next: the HPACK table must follow every block (RFC 7541 2.2).
-    const fields = this.#decoder.decode(f.payload);
+    // Bounded: past 4x the field-section limit the block is not decoded further (HPACK bomb).
+    const fields = this.#decoder.decode(f.payload, 4 * this.limits.maxHeadBytes);
     const id = f.stream;
     // A stream we reset is closed: what the client still had in flight for it (trailers, say) is
     // ignored (RFC 9113 5.1), its block decoded above all the same.
@@ -401,6 +444,7 @@ export class H2Connection implements Carrier {
     if (this.#resetByPeer.has(id)) throw new H2Error(E.STREAM_CLOSED, id, 'HEADERS on a stream the client reset');
     const existing = this.#streams.get(id);
     if (existing !== undefined) {
+      if (existing.discardBody) return; // answered already; its trailers are not wanted either
       // After the client's END_STREAM: half-closed (remote), a stream error (5.1).
       if (existing.remoteDone) throw new H2Error(E.STREAM_CLOSED, id, 'HEADERS after END_STREAM');
       if (f.streamError) throw f.streamError;
@@ -420,15 +464,15 @@ export class H2Connection implements Carrier {
       this.#reset(id, E.REFUSED_STREAM);
       return;
     }
-    let open = 0;
-    for (const s of this.#streams.values()) if (!s.remoteDone || (s.ex !== null && !s.ex.ended)) open++;
-    if (open >= this.limits.maxConcurrentStreams) {
+    // Every stream we still hold counts, a finished response still waiting for window included:
+    // otherwise a client that keeps its window at 0 holds any number of them (issue 15).
+    if (this.#streams.size >= this.limits.maxConcurrentStreams) {
       this.#reset(id, E.REFUSED_STREAM);
       return;
     }
     const s: Stream = {
       id, ex: null, req: null, body: [], bodyBytes: 0, declaredLength: -1, remoteDone: false, window: this.#peerInitialWindow, localDone: false,
-      limbo: [], limboBytes: 0,
+      limbo: [], limboBytes: 0, lastIn: performance.now(), discardBody: false,
     };
     this.#streams.set(id, s);
     const req = this.#requestFrom(fields);
@@ -438,6 +482,30 @@ export class H2Connection implements Carrier {
     s.declaredLength = req.contentLength;
     this.#armTimer();
     if (f.flags & F.END_STREAM) this.#endOfRequest(s);
+    else if (this.#stallTimer === null) this.#checkStalled();
+  }
+
+  /**
+   * Requests still arriving (HEADERS without END_STREAM) must make progress: one whose body has
+   * not moved for idle_timeout is answered 408 (and the rest of it refused), so that a client
+   * cannot hold streams, and with them the connection, by never finishing them.
+   */
+  #checkStalled(): void {
+    this.#stallTimer = null;
+    if (this.#gone) return;
+    const now = performance.now();
+    const limit = this.limits.idleTimeoutMs;
+    let oldest = Infinity;
+    for (const s of [...this.#streams.values()]) {
+      if (s.ex !== null || s.remoteDone) continue;
+      if (now - s.lastIn >= limit) this.#respondLocally(s, 408, 'request body not received in time');
+      else oldest = Math.min(oldest, s.lastIn);
+    }
+    if (oldest !== Infinity) {
+      this.#stallTimer = setTimeout(() => this.#checkStalled(), Math.max(1, oldest + limit - now));
+      this.#stallTimer.unref();
+    }
+    this.pump();
   }
 
   /**
@@ -460,6 +528,7 @@ export class H2Connection implements Carrier {
       size += name.length + value.length + 32;
       if (name.startsWith(':')) {
         if (regular) return 'pseudo-header after a regular field';
+        if (/[\0\r\n]/.test(value)) return `malformed value of ${name}`;
         if (name === ':method' && method === '') method = value;
         else if (name === ':path' && path === '') path = value;
         else if (name === ':scheme' && scheme === '') scheme = value;
@@ -469,6 +538,8 @@ export class H2Connection implements Carrier {
       }
       regular = true;
       if (name !== name.toLowerCase()) return `upper-case field name ${name}`;
+      if (!FIELD_NAME.test(name)) return `malformed field name ${JSON.stringify(name)}`;
+      if (BAD_VALUE.test(value)) return `malformed value of field ${name}`;
       if (CONNECTION_SPECIFIC.has(name)) return `connection-specific field ${name}`;
       if (name === 'te' && value !== 'trailers') return 'te other than "trailers"';
       if (name === 'content-length') {
@@ -499,8 +570,10 @@ export class H2Connection implements Carrier {
     const s = this.#streams.get(id);
     // A closed stream (finished, reset by the client): DATA there is a stream error (RFC 9113 5.1).
     if (s === undefined) throw new H2Error(E.STREAM_CLOSED, id, 'DATA on a closed stream');
+    if (s.discardBody) return; // answered already (413, 408); the rest of the body is not wanted
     if (s.remoteDone) throw new H2Error(E.STREAM_CLOSED, id, 'DATA after END_STREAM');
     if (s.ex === null) {
+      s.lastIn = performance.now();
       s.bodyBytes += f.payload.length;
       if (s.bodyBytes > this.limits.maxBodyBytes) {
         this.#respondLocally(s, 413, 'request body too large');
@@ -549,8 +622,10 @@ export class H2Connection implements Carrier {
     ex.enqueue(0, body);
     ex.ended = true;
     s.ex = ex;
-    // Nothing more of this request is wanted; the response goes out as the windows allow.
-    if (!s.remoteDone) this.#reset(s.id, E.NO_ERROR);
+    // Nothing more of this request is wanted; the response goes out as the windows allow, then
+    // RST_STREAM(NO_ERROR) tells the client to stop sending (RFC 9113 8.1). Sent before the
+    // response, it would close the stream the response is still to come on.
+    if (!s.remoteDone) s.discardBody = true;
     s.remoteDone = true;
   }
 
@@ -577,7 +652,10 @@ export class H2Connection implements Carrier {
   }
 
   #connectionError(code: number, message: string): void {
+    if (this.#failed) return;
     this.#goAway(code, message);
+    // Nothing more is read: what follows the error is not parsed, and no second GOAWAY goes out.
+    this.#failed = true;
     this.#cancelAll();
     this.pump();
     if (!this.#writer.writing) this.socket.end();
@@ -585,7 +663,7 @@ export class H2Connection implements Carrier {
   }
 
   #goAway(code: number, debug: string): void {
-    if (this.#goingAway && code === E.NO_ERROR) return;
+    if ((this.#goingAway && code === E.NO_ERROR) || this.#failed) return;
     this.#goingAway = true;
     this.#control.push(goaway(this.#lastStream, code, debug));
   }
@@ -644,6 +722,7 @@ export class H2Connection implements Carrier {
   #onClose(): void {
     if (this.#gone) return;
     this.#gone = true;
+    if (this.#stallTimer !== null) clearTimeout(this.#stallTimer);
     for (const s of [...this.#streams.values()]) {
       this.#streams.delete(s.id);
       if (s.ex !== null && !s.ex.local && !s.ex.finished) this.host.closed(s.ex, true);
@@ -665,6 +744,8 @@ function trailersProblem(fields: string[]): string | null {
     const name = fields[i]!;
     if (name.startsWith(':')) return `pseudo-header ${name} in trailers`;
     if (name !== name.toLowerCase()) return `upper-case field name ${name} in trailers`;
+    if (!FIELD_NAME.test(name)) return `malformed field name ${JSON.stringify(name)} in trailers`;
+    if (BAD_VALUE.test(fields[i + 1]!)) return `malformed value of field ${name} in trailers`;
     if (CONNECTION_SPECIFIC.has(name)) return `connection-specific field ${name} in trailers`;
   }
   return null;

@@ -84,14 +84,31 @@ export class RequestDecoder {
     this.#d.on('error', (err) => { this.#error = err; });
   }
 
-  /** One whole field block as flat [name, value, ...]; a failure is a connection error (COMPRESSION_ERROR). */
-  decode(block: Buffer): string[] {
+  /**
+   * One whole field block as flat [name, value, ...]; a failure is a connection error
+   * (COMPRESSION_ERROR). Decoding stops once the fields exceed `maxDecoded` bytes (RFC 7541 size:
+   * name + value + 32 each): an "HPACK bomb" (a small block of 1-byte references to a large
+   * table entry) must not be decoded whole before the size check. The table cannot follow a block
+   * decoded in part, so that is a connection error (ENHANCE_YOUR_CALM).
+   */
+  decode(block: Buffer, maxDecoded = Infinity): string[] {
     const fields: string[] = [];
     this.#error = null;
+    let size = 0;
+    // hpack.js's execute() decodes the whole block at once; its loop, one field at a time.
+    const d = this.#d as unknown as { _decoder: { isEmpty(): boolean }; _execute(): void };
     try {
       this.#d.write(block);
-      this.#d.execute();
+      while (!d._decoder.isEmpty()) {
+        d._execute();
+        for (let h = this.#d.read(); h !== null; h = this.#d.read()) {
+          fields.push(h.name, h.value);
+          size += h.name.length + h.value.length + 32;
+        }
+        if (size > maxDecoded) throw new H2Error(E.ENHANCE_YOUR_CALM, 0, `field block decodes to more than ${maxDecoded} bytes`);
+      }
     } catch (err) {
+      if (err instanceof H2Error) throw err;
       this.#error = err as Error;
     }
     for (let h = this.#d.read(); h !== null; h = this.#d.read()) fields.push(h.name, h.value);

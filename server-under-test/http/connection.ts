@@ -76,6 +76,8 @@ export class Connection implements Carrier {
   #ending = false;
   #paused = false;
   #timerMs = -1;
+  /** header_timeout: a deadline for the whole head from its first byte, not restarted by each byte. */
+  #headTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly socket: Socket,
@@ -183,6 +185,10 @@ export class Connection implements Carrier {
       this.#respondLocally(e.status, e.message, true);
       return;
     }
+    if (reqs.length > 0 && this.#headTimer !== null) {
+      clearTimeout(this.#headTimer); // that head is complete; a next one gets a clock of its own
+      this.#headTimer = null;
+    }
     for (const req of reqs) {
       if (!this.limits.keepAlive) req.keepAlive = false;
       const ex = this.host.dispatch(this, req);
@@ -193,7 +199,14 @@ export class Connection implements Carrier {
         break;
       }
     }
-    if (reqs.length > 0) this.#armTimer();
+    const failure = this.#parser.failure;
+    if (failure !== null && !this.#readDone) {
+      // Requests before the bad one (in the same read) are answered first, then the error.
+      this.#readDone = true;
+      this.#respondLocally(failure.status, failure.message, true);
+      return;
+    }
+    this.#armTimer();
     if (this.exchanges.length >= this.limits.maxPipeline && !this.#paused) {
       this.#paused = true;
       this.socket.pause();
@@ -231,18 +244,46 @@ export class Connection implements Carrier {
 
   #onTimeout(): void {
     if (this.exchanges.length === 0 && this.#parser.midRequest) {
-      this.#readDone = true;
-      this.#respondLocally(408, 'request head not received in time', true);
-      setTimeout(() => this.socket.destroy(), 1000).unref();
+      this.#requestTimedOut('request body not received in time');
       return;
     }
     this.socket.destroy();
   }
 
-  /** One socket inactivity timer, set for the state the connection is in. */
+  #requestTimedOut(message: string): void {
+    if (this.#readDone || this.#gone) return;
+    this.#readDone = true;
+    this.#respondLocally(408, message, true);
+    setTimeout(() => this.socket.destroy(), 1000).unref();
+  }
+
+  /**
+   * The head deadline: runs from the first byte of a head while no response is in progress (a
+   * head read behind pipelined responses starts its clock once they are done).
+   */
+  #armHeadDeadline(): void {
+    const want = this.exchanges.length === 0 && this.#parser.inHead && !this.#readDone;
+    if (!want) {
+      if (this.#headTimer !== null && !this.#parser.inHead) {
+        clearTimeout(this.#headTimer);
+        this.#headTimer = null;
+      }
+      return;
+    }
+    if (this.#headTimer !== null) return;
+    this.#headTimer = setTimeout(() => {
+      this.#headTimer = null;
+      if (this.#parser.inHead && this.exchanges.length === 0) this.#requestTimedOut('request head not received in time');
+    }, this.limits.headerTimeoutMs);
+    this.#headTimer.unref();
+  }
+
+  /** One socket inactivity timer, set for the state the connection is in (and the head deadline). */
   #armTimer(): void {
+    this.#armHeadDeadline();
     let ms = 0;
-    if (this.exchanges.length === 0) ms = this.#parser.midRequest ? this.limits.headerTimeoutMs : this.limits.idleTimeoutMs;
+    // Between requests, or while a body arrives: no gap longer than idle_timeout.
+    if (this.exchanges.length === 0) ms = this.limits.idleTimeoutMs;
     else if (this.exchanges.every((e) => e.ended)) ms = this.limits.lingerTimeoutMs;
     if (ms !== this.#timerMs) {
       this.#timerMs = ms;
@@ -258,6 +299,7 @@ export class Connection implements Carrier {
   #onClose(): void {
     if (this.#gone) return;
     this.#gone = true;
+    if (this.#headTimer !== null) clearTimeout(this.#headTimer);
     const rest = this.exchanges.splice(0);
     for (const ex of rest) if (!ex.local) this.host.closed(ex, !ex.finished);
     this.#writer.releaseHeld();

@@ -39,39 +39,91 @@ type State =
   | { s: 'chunk-size'; req: ParsedRequest; parts: Buffer[]; total: number }
   | { s: 'chunk-data'; req: ParsedRequest; parts: Buffer[]; total: number; remaining: number }
   | { s: 'chunk-crlf'; req: ParsedRequest; parts: Buffer[]; total: number }
-  | { s: 'trailers'; req: ParsedRequest; parts: Buffer[]; total: number };
+  | { s: 'trailers'; req: ParsedRequest; parts: Buffer[]; total: number; trailers: number };
 
 export class RequestParser {
   #buf: Buffer = Buffer.alloc(0);
   #state: State = { s: 'head' };
+  /**
+   * A head still incomplete, in the pieces it arrived in: joined once, when its end has come.
+   * (Joining at every read made a head sent one byte per write cost quadratic time, issue 15.)
+   */
+  #parts: Buffer[] = [];
+  #partsLen = 0;
+  /** The last 3 bytes of #parts: a CRLFCRLF may straddle the next piece. */
+  #tail: Buffer = Buffer.alloc(0);
+  /**
+   * A request that could not be parsed after others in the same read were: those are returned
+   * and answered; this is for the caller to answer after them (then the connection closes).
+   */
+  failure: RequestParseError | null = null;
 
   constructor(private readonly limits: ParserLimits) {}
 
   /** True while part of a request has arrived but not all of it. */
   get midRequest(): boolean {
-    return this.#buf.length > 0 || this.#state.s !== 'head';
+    return this.#buf.length > 0 || this.#partsLen > 0 || this.#state.s !== 'head';
+  }
+
+  /** True while part of a request head has arrived but not all of it. */
+  get inHead(): boolean {
+    return this.#state.s === 'head' && (this.#buf.length > 0 || this.#partsLen > 0);
   }
 
   /**
    * Feeds bytes; returns the requests completed by them, in order. A head is reported through
-   * `onHead` as soon as it is complete (for Expect: 100-continue). Throws RequestParseError.
+   * `onHead` as soon as it is complete (for Expect: 100-continue). Throws RequestParseError when
+   * nothing before the error could be parsed; otherwise returns what was parsed and sets `failure`.
    */
   push(chunk: Buffer, onHead?: (req: ParsedRequest) => void): ParsedRequest[] {
-    this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk]);
+    if (this.#partsLen > 0) {
+      const probe = Buffer.concat([this.#tail, chunk.subarray(0, 3)]);
+      this.#parts.push(chunk);
+      this.#partsLen += chunk.length;
+      if (probe.indexOf(CRLFCRLF) < 0 && chunk.indexOf(CRLFCRLF) < 0 && this.#partsLen <= this.limits.maxHeadBytes) {
+        const t = Buffer.concat([this.#tail, chunk]);
+        this.#tail = Buffer.from(t.subarray(Math.max(0, t.length - 3)));
+        return [];
+      }
+      this.#buf = Buffer.concat(this.#parts, this.#partsLen);
+      this.#parts = [];
+      this.#partsLen = 0;
+      this.#tail = Buffer.alloc(0);
+    } else this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk]);
     const out: ParsedRequest[] = [];
+    try {
+      this.#parse(out, onHead);
+    } catch (err) {
+      if (out.length === 0 || !(err instanceof RequestParseError)) throw err;
+      this.failure = err;
+    }
+    return out;
+  }
+
+  #parse(out: ParsedRequest[], onHead?: (req: ParsedRequest) => void): void {
     for (;;) {
       const st = this.#state;
       if (st.s === 'head') {
         const end = this.#buf.indexOf(CRLFCRLF);
         if (end < 0) {
           if (this.#buf.length > this.limits.maxHeadBytes) throw new RequestParseError(431, 'request head too large');
-          return out;
+          if (this.#buf.length > 0) {
+            // Kept in pieces until its end arrives (see #parts).
+            this.#parts = [this.#buf];
+            this.#partsLen = this.#buf.length;
+            this.#tail = Buffer.from(this.#buf.subarray(Math.max(0, this.#buf.length - 3)));
+            this.#buf = Buffer.alloc(0);
+          }
+          return;
         }
         if (end + 4 > this.limits.maxHeadBytes) throw new RequestParseError(431, 'request head too large');
         const req = this.#parseHead(this.#buf.toString('latin1', 0, end));
         this.#buf = this.#buf.subarray(end + 4);
         const te = header(req.headers, 'transfer-encoding');
         const n = contentLength(req.headers);
+        // More than one transfer-encoding field: two readers may disagree on which one frames the
+        // body (a smuggling vector); RFC 9112 6.3 makes it unrecoverable: 400 and close.
+        if (count(req.headers, 'transfer-encoding') > 1) throw new RequestParseError(400, 'more than one transfer-encoding field');
         if (te !== undefined) {
           if (n !== undefined) throw new RequestParseError(400, 'both content-length and transfer-encoding');
           if (te.trim().toLowerCase() !== 'chunked') throw new RequestParseError(501, `unsupported transfer-encoding "${te}"`);
@@ -91,7 +143,7 @@ export class RequestParser {
         continue;
       }
       if (st.s === 'length') {
-        if (!this.#takeBody(st)) return out;
+        if (!this.#takeBody(st)) return;
         st.req.body = Buffer.concat(st.parts);
         out.push(st.req);
         this.#state = { s: 'head' };
@@ -101,7 +153,7 @@ export class RequestParser {
         const eol = this.#buf.indexOf('\r\n');
         if (eol < 0) {
           if (this.#buf.length > 4096) throw new RequestParseError(400, 'chunk line too long');
-          return out;
+          return;
         }
         const line = this.#buf.toString('latin1', 0, eol);
         this.#buf = this.#buf.subarray(eol + 2);
@@ -113,13 +165,20 @@ export class RequestParser {
             st.req.body = Buffer.concat(st.parts);
             out.push(st.req);
             this.#state = { s: 'head' };
+          } else {
+            // A trailer field is a field like a header (RFC 9112 7.1.2); anything else is a 400.
+            const colon = line.indexOf(':');
+            if (colon <= 0 || !TOKEN.test(line.slice(0, colon)) || !FIELD_VALUE.test(line.slice(colon + 1).trim())) {
+              throw new RequestParseError(400, 'malformed trailer field');
+            }
+            if (++st.trailers > this.limits.maxHeaders) throw new RequestParseError(431, 'too many trailer fields');
           }
         } else {
           const m = /^([0-9A-Fa-f]{1,12})(;.*)?$/.exec(line);
           if (!m) throw new RequestParseError(400, 'bad chunk size');
           const size = parseInt(m[1]!, 16);
           if (size === 0) {
-            this.#state = { s: 'trailers', req: st.req, parts: st.parts, total: st.total };
+            this.#state = { s: 'trailers', req: st.req, parts: st.parts, total: st.total, trailers: 0 };
           } else {
             if (st.total + size > this.limits.maxBodyBytes) throw new RequestParseError(413, 'body exceeds max_body_len');
             this.#state = { s: 'chunk-data', req: st.req, parts: st.parts, total: st.total + size, remaining: size };
@@ -128,7 +187,7 @@ export class RequestParser {
         continue;
       }
       // chunk-data
-      if (!this.#takeBody(st)) return out;
+      if (!this.#takeBody(st)) return;
       this.#state = { s: 'chunk-crlf', req: st.req, parts: st.parts, total: st.total };
     }
   }
@@ -150,6 +209,12 @@ export class RequestParser {
     const m = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (\S+) HTTP\/(\d)\.(\d)$/.exec(first);
     if (!m) throw new RequestParseError(400, 'malformed request line');
     if (m[2]!.length > 8192) throw new RequestParseError(414, 'request target too long');
+    // Visible ASCII only: no control characters (NUL, 0x01, DEL) and no obs-text (RFC 9112 3.2, RFC 3986).
+    if (!/^[\x21-\x7e]+$/.test(m[2]!)) throw new RequestParseError(400, 'invalid character in the request target');
+    let target = m[2]!;
+    // Absolute form (RFC 9112 3.2.2): a server must accept it; the path (and query) is the target.
+    const abs = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*([^#]*)/.exec(target);
+    if (abs) target = abs[1]!.startsWith('/') ? abs[1]! : `/${abs[1]!}`;
     const version = `${m[3]}.${m[4]}`;
     if (version !== '1.1' && version !== '1.0') throw new RequestParseError(505, `HTTP/${version} not supported`);
     if (lines.length > this.limits.maxHeaders) throw new RequestParseError(431, 'too many header fields');
@@ -166,8 +231,9 @@ export class RequestParser {
     const conn = (header(headers, 'connection') ?? '').toLowerCase();
     const keepAlive = version === '1.1' ? !/\bclose\b/.test(conn) : /\bkeep-alive\b/.test(conn);
     if (version === '1.1' && header(headers, 'host') === undefined) throw new RequestParseError(400, 'missing Host header');
+    if (count(headers, 'host') > 1) throw new RequestParseError(400, 'more than one Host header'); // RFC 9112 3.2
     const expectContinue = (header(headers, 'expect') ?? '').toLowerCase() === '100-continue';
-    return { method: m[1]!, target: m[2]!, version, headers, body: null, keepAlive, expectContinue };
+    return { method: m[1]!, target, version, headers, body: null, keepAlive, expectContinue };
   }
 }
 
@@ -185,6 +251,13 @@ function contentLength(flat: readonly string[]): number | undefined {
     if (n !== undefined && Number(v) !== n) throw new RequestParseError(400, 'content-length fields disagree');
     n = Number(v);
   }
+  return n;
+}
+
+/** How many fields named `name` a flat list has (names lower-case). */
+function count(flat: readonly string[], name: string): number {
+  let n = 0;
+  for (let i = 0; i < flat.length; i += 2) if (flat[i] === name) n++;
   return n;
 }
 

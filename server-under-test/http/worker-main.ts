@@ -11,12 +11,13 @@ import { H2Connection, type H2Limits } from '../h2/h2-connection.ts';
 import { PREFACE } from '../h2/frames.ts';
 import { Connection, type Carrier, type ConnectionHost, type ConnectionLimits, type RequestIn } from './connection.ts';
 import { Exchange } from './exchange.ts';
+import { DroppedRings } from '../tx/ring-gc.ts';
 
 export interface WorkerSetup {
   listen: Array<{ host: string; port: number; tls: { cert: string; key: string } | null }>;
-  limits: ConnectionLimits & { maxConnections: number; maxConcurrentRequests: number };
+  limits: ConnectionLimits & { maxConnections: number; maxConnectionsPerIp: number; maxConcurrentRequests: number };
   /** HTTP/2: h2c with prior knowledge on plain listeners, ALPN h2 on TLS ones; null: HTTP/1.1 only. */
-  h2: Pick<H2Limits, 'maxConcurrentStreams'> | null;
+  h2: Pick<H2Limits, 'maxConcurrentStreams' | 'maxResets' | 'resetWindowMs'> | null;
   /** Test-only faults the worker implements (faults.ts WORKER_FAULTS); empty for a correct server. */
   faults: FaultName[];
 }
@@ -35,7 +36,11 @@ const h2Limits: H2Limits | null = setup.h2 && { ...setup.limits, ...setup.h2 };
 const servers: net.Server[] = [];
 /** The byte rings the TX side has shared, by id; it pools them, so one serves many responses. */
 const rings = new Map<number, SharedArrayBuffer>();
+/** The worker's references to dropped rings must be collected too before their pages are freed. */
+const droppedRings = new DroppedRings();
 let nextRid = 1;
+/** Open connections per client address (cfg max_connections_per_ip; 0: not counted). */
+const perIp = new Map<string, number>();
 let shuttingDown = false;
 
 const channel = new BatchingChannel<ToTx, ToHttp>(port, onMessage);
@@ -128,9 +133,12 @@ function onMessage(m: ToHttp): void {
       e.ex.ringId = m.id;
       return;
     }
-    case 'ring-drop':
+    case 'ring-drop': {
+      const sab = rings.get(m.id);
       rings.delete(m.id);
+      if (sab) droppedRings.add(sab.byteLength);
       return;
+    }
     case 'ring-body': {
       const e = exchanges.get(m.rid);
       if (!e || !e.ex.ring) return;
@@ -235,12 +243,16 @@ function sniff(socket: net.Socket, limits: H2Limits): void {
   };
   const onError = (): void => { /* followed by 'close' */ };
   const onTimeout = (): void => void socket.destroy();
+  // A FIN before the protocol is known: no request can follow, nothing is owed; a half-closed
+  // socket must not be held until the timeout (it counts against max_connections and fds).
+  const onEnd = (): void => void socket.destroy();
   /** Sniffing is over: the socket was handed to a connection, or it is gone. */
   const done = (): void => {
     socket.off('data', onData);
     socket.off('close', onGone);
     socket.off('error', onError);
     socket.off('timeout', onTimeout);
+    socket.off('end', onEnd);
     socket.setTimeout(0);
     sniffing.delete(socket);
   };
@@ -248,6 +260,10 @@ function sniff(socket: net.Socket, limits: H2Limits): void {
   socket.on('close', onGone);
   socket.on('error', onError);
   socket.on('timeout', onTimeout);
+  socket.on('end', onEnd);
+  // A connection that has sent nothing yet is closed after idle_timeout, like an idle keep-alive
+  // one (not header_timeout: clients such as the conformance harness open connections ahead of
+  // their first request, and under load that wait passed 10 s). A FIN ends it at once (onEnd).
   socket.setTimeout(setup.limits.idleTimeoutMs);
   // Shutdown: no request has begun here (or only its first bytes), so like an idle keep-alive
   // connection it is ended (FIN; what the client still sends is dropped), and destroyed when
@@ -260,18 +276,42 @@ function sniff(socket: net.Socket, limits: H2Limits): void {
   });
 }
 
+/** cfg max_connections_per_ip: a client address past it gets its new connection closed at once. */
+function countPerIp(socket: net.Socket): void {
+  const ip = socket.remoteAddress ?? '';
+  const n = (perIp.get(ip) ?? 0) + 1;
+  if (n > setup.limits.maxConnectionsPerIp) {
+    socket.destroy();
+    return;
+  }
+  perIp.set(ip, n);
+  socket.once('close', () => {
+    const m = (perIp.get(ip) ?? 1) - 1;
+    if (m <= 0) perIp.delete(ip);
+    else perIp.set(ip, m);
+  });
+}
+
 async function listen(): Promise<void> {
   const addresses: Array<{ host: string; port: number; tls: boolean }> = [];
   for (const l of setup.listen) {
     let server: net.Server;
     if (l.tls) {
-      server = tls.createServer({ cert: l.tls.cert, key: l.tls.key, allowHalfOpen: true, ALPNProtocols: setup.h2 ? ['h2', 'http/1.1'] : ['http/1.1'] });
+      server = tls.createServer({
+        cert: l.tls.cert, key: l.tls.key, allowHalfOpen: true, ALPNProtocols: setup.h2 ? ['h2', 'http/1.1'] : ['http/1.1'],
+        // The handshake must be done within header_timeout (Node's default is 120 s); a client that
+        // connects and sends nothing, or half-closes before its handshake, is closed then.
+        handshakeTimeout: setup.limits.headerTimeoutMs,
+      });
       server.on('secureConnection', (s: tls.TLSSocket) => accept(s, true));
-      server.on('tlsClientError', () => { /* a failed handshake concerns that client only */ });
+      // A failed (or timed-out) handshake concerns that client only; its socket must go, though:
+      // with a listener here Node leaves it open (half-closed ones stayed in CLOSE-WAIT for ever).
+      server.on('tlsClientError', (_err, s: tls.TLSSocket) => s.destroy());
     } else {
       server = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => accept(s, false));
     }
     server.maxConnections = setup.limits.maxConnections;
+    if (setup.limits.maxConnectionsPerIp > 0) server.prependListener('connection', countPerIp);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host: l.host, port: l.port }, () => {

@@ -35,7 +35,8 @@ function problem(status: number, code: string, error: string, path?: string): Re
 }
 
 export function createProbe(o: ProbeOptions): Site {
-  const store = new ScriptStore(o.limits.max_scripts, o.limits.script_ttl_seconds * 1000);
+  const store = new ScriptStore(o.limits.max_scripts, o.limits.script_ttl_seconds * 1000, o.limits.max_store_bytes ?? Infinity);
+  const maxWindow = o.limits.max_send_window ?? Infinity;
   const features = FEATURES.filter((f) => (f !== 'h2' || o.h2) && (f !== 'tls' || o.tls));
 
   const info = (): ResponseTable => {
@@ -71,13 +72,19 @@ export function createProbe(o: ProbeOptions): Site {
     if (cost.bytes > o.limits.max_script_bytes) {
       return problem(413, 'ERR_LIMIT_BYTES', `script would write up to ${cost.bytes} bytes; max_script_bytes is ${o.limits.max_script_bytes}`, 'ops');
     }
-    switch (store.put(id, r.value)) {
+    const window = Math.max(cost.window, r.value.io?.send_window ?? 0);
+    if (window > maxWindow) {
+      return problem(413, 'ERR_LIMIT_WINDOW', `script sets send_window ${window}; max_send_window is ${maxWindow}`, 'ops');
+    }
+    switch (store.put(id, r.value, req.body.length)) {
       case 'created':
         return json(201, { id });
       case 'replaced':
         return json(200, { id });
       case 'full':
         return problem(429, 'ERR_LIMIT_SCRIPTS', `${o.limits.max_scripts} scripts are stored already (max_scripts); they expire after ${o.limits.script_ttl_seconds} s`);
+      case 'full-bytes':
+        return problem(429, 'ERR_LIMIT_STORE', `stored scripts and journals hold max_store_bytes (${o.limits.max_store_bytes}) already; they expire after ${o.limits.script_ttl_seconds} s`);
       case 'conflict':
         return problem(409, 'ERR_SCRIPT_USED', `script ${id} has already run; use a new id`);
     }
@@ -96,16 +103,27 @@ export function createProbe(o: ProbeOptions): Site {
     s.journal = journal;
     s.state = 'done';
     s.markFinished();
+    store.trim(0, id); // max_store_bytes: older finished journals make room for this one
     if (journal.end?.reason === 'error') throw new ProbeScriptError(journal.end.error ?? 'script failed');
   };
 
-  const getJournal = async (id: string, req: Request): Promise<ResponseTable> => {
+  const getJournal = async (id: string, req: Request, io: Io): Promise<ResponseTable> => {
     const s = store.get(id);
     if (!s) return problem(404, 'ERR_NO_SCRIPT', `no script ${id} (never stored, or expired)`);
     const wait = Number(new URLSearchParams(req.query).get('wait') ?? '0');
     if (!Number.isFinite(wait) || wait < 0) return problem(400, 'ERR_BAD_WAIT', 'wait must be a non-negative number of seconds', 'wait');
     if (s.state !== 'done' && wait > 0) {
-      await Promise.race([s.finished, new Promise((r) => setTimeout(r, Math.min(wait, MAX_JOURNAL_WAIT_S) * 1000))]);
+      // Ends early when the run finishes, or when the request is cancelled (the client went away,
+      // or shutdown: a pending long-poll must not hold the server past shutdown_grace).
+      let timer: NodeJS.Timeout | undefined;
+      let wake!: () => void;
+      const woken = new Promise<void>((r) => { wake = r; });
+      const offCancel = io.onCancel(wake);
+      timer = setTimeout(wake, Math.min(wait, MAX_JOURNAL_WAIT_S) * 1000);
+      timer.unref();
+      await Promise.race([s.finished, woken]);
+      clearTimeout(timer);
+      offCancel();
     }
     if (s.journal) return json(200, s.journal);
     return json(200, {
@@ -124,7 +142,7 @@ export function createProbe(o: ProbeOptions): Site {
     if (!SCRIPT_ID.test(id)) return problem(400, 'ERR_BAD_ID', 'script id must be 1-64 characters of [A-Za-z0-9_-]', 'id');
     if (kind === 'scripts') return req.method === 'PUT' ? putScript(id, req) : problem(405, 'ERR_METHOD', 'use PUT');
     if (kind === 'run') return req.method === 'GET' || req.method === 'POST' ? run(id, req, io) : problem(405, 'ERR_METHOD', 'use GET or POST');
-    return req.method === 'GET' ? getJournal(id, req) : problem(405, 'ERR_METHOD', 'use GET');
+    return req.method === 'GET' ? getJournal(id, req, io) : problem(405, 'ERR_METHOD', 'use GET');
   };
 
   return { path: o.prefix, handler };

@@ -1,7 +1,7 @@
 // The probe handler: runs a script's io calls against a real io and journals what each returned
 // and when (probe protocol v1). Times are ms on this process's monotonic clock from handler start.
 import {
-  patternView, type Journal, type JournalEntry, type Op, type Script, type SendStats as WireStats,
+  patternSource, type Journal, type JournalEntry, type Op, type Script, type SendStats as WireStats,
 } from '../../protocol/index.ts';
 import type { Io, SendStats } from '../tx/io.ts';
 import { bodyBytesSent, cancelled, headersWereSent } from '../tx/send-result.ts';
@@ -97,7 +97,8 @@ export async function runScript(o: RunOptions): Promise<Journal> {
       }
       case 'write': {
         const kk = k++;
-        const r = await io.write(patternView(kk, op.bytes), op.timeout);
+        // Generated piece by piece as the window takes it: never the whole write at once.
+        const r = await io.writeFrom(patternSource(kk, op.bytes), op.timeout);
         lastTimedOut = r !== null && !cancelled(r);
         entry = {
           i: 0, op: 'write', k: kk, bytes: op.bytes, ...(op.timeout !== undefined ? { timeout: op.timeout } : {}), t0, t1: now(),
@@ -126,9 +127,18 @@ export async function runScript(o: RunOptions): Promise<Journal> {
         };
         break;
       case 'sleep': {
+        // Cut short by the run's deadline and by the server's shutdown (not by a client's cancellation).
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([new Promise((r) => { timer = setTimeout(r, op.seconds * 1000); }), deadline]);
+        let off = (): void => {};
+        await Promise.race([
+          new Promise<void>((r) => {
+            timer = setTimeout(r, op.seconds * 1000);
+            off = io.onShutdown(r);
+          }),
+          deadline,
+        ]);
         clearTimeout(timer);
+        off();
         entry = { i: 0, op: 'sleep', t0, t1: now() };
         break;
       }

@@ -172,6 +172,8 @@ function roundUp(n: number): number {
   return Math.ceil(n / PAGE) * PAGE;
 }
 
+import { DroppedRings } from './ring-gc.ts';
+
 /** Bytes of idle rings the pool keeps (sum of capacities); beyond that it drops the oldest. */
 export const POOL_KEEP_BYTES = 16 * 1024 * 1024;
 
@@ -187,6 +189,8 @@ export class RingPool {
   #idleBytes = 0;
   readonly #busy = new Map<number, { ring: BodyRing; rid: number; tx: boolean; worker: boolean }>();
   #nextId = 1;
+  /** Rings let go: their memory is collected deterministically once enough of it was (ring-gc.ts). */
+  readonly #dropped = new DroppedRings();
 
   constructor(
     /** Tells the worker to forget a ring the pool let go. */
@@ -248,6 +252,7 @@ export class RingPool {
       const old = this.#idle.shift()!;
       this.#idleBytes -= old.capacity;
       this.onDrop(old.id);
+      this.#dropped.add(old.capacity);
     }
   }
 }

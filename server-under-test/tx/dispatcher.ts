@@ -79,7 +79,7 @@ export class Dispatcher {
 
   /** Cancels every running handler (shutdown): they see `cancelled` at their next io call. */
   cancelAll(): void {
-    for (const a of this.#active.values()) a.io.cancel();
+    for (const a of this.#active.values()) a.io.shutdown();
   }
 
   /** Resolves when no handler is running any more, or after `ms`. */
@@ -127,7 +127,9 @@ export class Dispatcher {
   }
 
   #failed(rid: number, a: Active, req: Request, err: unknown): void {
-    this.events.handlerError(err, req);
+    // A handler that fails once its request was cancelled (the client went away, shutdown) is
+    // not an error of the handler's: nothing is logged (20k client resets were 20k stack traces).
+    if (!a.io.getSendStats().cancelled) this.events.handlerError(err, req);
     if (a.io.untouched) this.#respond(rid, a.io, { status: 500, headers: { 'content-type': 'text/plain' }, body: 'internal server error\n' });
     else a.io.finish(true);
     this.#handlerDone(rid, a);

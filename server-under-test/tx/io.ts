@@ -41,6 +41,12 @@ export class IoError extends Error {
   }
 }
 
+/** A body read in pieces (the probe's generated bodies): `read` returns up to `n` bytes from `offset`, at least 1. */
+export interface BodySource {
+  readonly length: number;
+  read(offset: number, n: number): Uint8Array;
+}
+
 export interface IoDefaults {
   sendWindow: number;
   sendTimeout: number;
@@ -74,6 +80,9 @@ export class Io {
   #wseq = 0;
   #hseq = 0;
   #wakers = new Set<() => void>();
+  #cancelListeners = new Set<() => void>();
+  #shutdownListeners = new Set<() => void>();
+  #shutDown = false;
   #withdrawals = new Map<number, (sent: number) => void>();
   #headWithdrawals = new Map<number, (committed: boolean) => void>();
   #chain: Promise<unknown> = Promise.resolve();
@@ -99,6 +108,14 @@ export class Io {
 
   write(body: string | Uint8Array, timeout?: number): Promise<SendResult | null> {
     return this.#reported(this.#serial(() => this.#write(body, timeout)));
+  }
+
+  /**
+   * @internal write() of a body that is never whole in memory: each piece is read from `src` when
+   * the window takes it (the probe's multi-GiB writes cost a window, not the write's size).
+   */
+  writeFrom(src: BodySource, timeout?: number): Promise<SendResult | null> {
+    return this.#reported(this.#serial(() => this.#write(src, timeout)));
   }
 
   wait(pos: number, timeout?: number): Promise<SendResult | null> {
@@ -186,10 +203,41 @@ export class Io {
     this.cancel();
     if (!untouched) this.#close(true);
   }
+  /**
+   * @internal Calls `fn` once when the io is cancelled (at once if it is already); returns the
+   * unsubscribe. For handlers that wait on something else than io calls (the probe's sleeps and
+   * journal long-polls), so that a cancellation or shutdown ends them too.
+   */
+  onCancel(fn: () => void): () => void {
+    if (this.#cancelled) {
+      fn();
+      return () => {};
+    }
+    this.#cancelListeners.add(fn);
+    return () => this.#cancelListeners.delete(fn);
+  }
+  /** @internal Like onCancel, but only for the server's shutdown (the probe's sleeps: a client's cancellation must not shorten them). */
+  onShutdown(fn: () => void): () => void {
+    if (this.#shutDown) {
+      fn();
+      return () => {};
+    }
+    this.#shutdownListeners.add(fn);
+    return () => this.#shutdownListeners.delete(fn);
+  }
+  /** @internal The server is shutting down: the io is cancelled, and whatever waits on onShutdown ends. */
+  shutdown(): void {
+    this.#shutDown = true;
+    for (const fn of [...this.#shutdownListeners]) fn();
+    this.#shutdownListeners.clear();
+    this.cancel();
+  }
   /** @internal The client went away (or the server is shutting down). */
   cancel(): void {
     if (this.#cancelled) return;
     this.#cancelled = true;
+    for (const fn of [...this.#cancelListeners]) fn();
+    this.#cancelListeners.clear();
     this.#ringDone();
     for (const resolve of this.#withdrawals.values()) resolve(this.#sent);
     for (const resolve of this.#headWithdrawals.values()) resolve(false);
@@ -250,9 +298,9 @@ export class Io {
     }
   }
 
-  async #write(body: string | Uint8Array, timeout: number | undefined): Promise<SendResult | null> {
+  async #write(body: string | Uint8Array | BodySource, timeout: number | undefined): Promise<SendResult | null> {
     if (this.#closed) throw new IoError('ERR_CLOSED', 'write() after close()');
-    if (typeof body !== 'string' && !(body instanceof Uint8Array)) throw new IoError('ERR_BAD_ARGUMENT', 'body must be a string or bytes');
+    if (typeof body !== 'string' && !(body instanceof Uint8Array) && !isSource(body)) throw new IoError('ERR_BAD_ARGUMENT', 'body must be a string or bytes');
     const t = this.#timeoutOf(timeout);
     let lastWindow = this.#windowOf(); // raises before anything is sent when io.sendWindow is not valid
     if (this.#cancelled) return new SendResult('write', true, this.#headersSent, 0);
@@ -261,7 +309,7 @@ export class Io {
       const r = await this.#writeHeader(200, {}, t);
       if (r !== null) return new SendResult('write', r.isCancelled, false, 0);
     }
-    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    const bytes: BodySource = isSource(body) ? body : wholeSource(typeof body === 'string' ? Buffer.from(body) : body);
     const len = bytes.length;
     if (len === 0) return null;
     if (this.#declaredLength >= 0 && this.#current + len > this.#declaredLength) {
@@ -296,7 +344,7 @@ export class Io {
    * into the ring (made here at the first write), and whatever the ring cannot take at its
    * largest into a piece of its own.
    */
-  #send(wseq: number, src: Uint8Array, from: number, n: number, window: number): void {
+  #send(wseq: number, src: BodySource, from: number, n: number, window: number): void {
     if (this.#ring === null) {
       // Sized for the window it serves (at least the default one, so a handler raising its window
       // up to that still gets a ring big enough); only what live bytes need is ever committed.
@@ -311,14 +359,14 @@ export class Io {
     while (from < end) {
       const r = ring.reserve(pos, end - from);
       if (r === null) break;
-      ring.bytes.set(src.subarray(from, from + r.len), r.off);
+      copyFrom(src, from, r.len, ring.bytes, r.off);
       this.post({ t: 'ring-body', rid: this.rid, wseq, off: r.off, len: r.len });
       from += r.len;
       pos += r.len;
     }
     if (from < end) {
       const piece = new Uint8Array(end - from);
-      piece.set(src.subarray(from, end));
+      copyFrom(src, from, end - from, piece, 0);
       this.post({ t: 'body', rid: this.rid, wseq, data: piece }, piece.buffer);
     }
   }
@@ -426,6 +474,25 @@ export class Io {
     if (this.#wakers.size === 0) return;
     const ws = [...this.#wakers];
     for (const w of ws) w();
+  }
+}
+
+function isSource(b: unknown): b is BodySource {
+  return typeof b === 'object' && b !== null && !(b instanceof Uint8Array) && typeof (b as BodySource).read === 'function' && Number.isSafeInteger((b as BodySource).length);
+}
+
+function wholeSource(b: Uint8Array): BodySource {
+  return { length: b.length, read: (off, n) => b.subarray(off, off + n) };
+}
+
+/** Copies bytes [from, from + n) of `src` into `out` at `at`, piece by piece. */
+function copyFrom(src: BodySource, from: number, n: number, out: Uint8Array, at: number): void {
+  let done = 0;
+  while (done < n) {
+    const v = src.read(from + done, n - done);
+    if (v.length === 0) throw new IoError('ERR_BAD_ARGUMENT', 'body source ended early');
+    out.set(v.length > n - done ? v.subarray(0, n - done) : v, at + done);
+    done += v.length;
   }
 }
 

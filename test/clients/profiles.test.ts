@@ -114,6 +114,16 @@ test('a missing path is ERR_PROFILE_NOT_FOUND; loadProfile returns the one profi
   assert.is(p.read.params.bytes_per_second, 96000);
 });
 
+test('a directory with no profile in it is ERR_PROFILE_NOT_FOUND, not silently nothing (issue 15, 23)', async () => {
+  const empty = join(dir, 'empty-profiles');
+  await rm(empty, { recursive: true, force: true });
+  await import('node:fs/promises').then((fs) => fs.mkdir(empty));
+  await writeFile(join(empty, 'README.txt'), 'no profiles here');
+  const err = await problemsOf(empty);
+  assert.is(err.code, 'ERR_PROFILE_NOT_FOUND');
+  assert.match(formatProblem(err.problems[0]!), /no \*\.yaml or \*\.yml profile/);
+});
+
 test('tc rates', () => {
   assert.is(parseRate('750kbit'), 750_000);
   assert.is(parseRate('5mbit'), 5_000_000);
