@@ -6,6 +6,7 @@
 import { H1Connection, createReading } from '../clients/index.ts';
 import type { CheckResult, RunResult, ScenarioRecord } from '../conformance/runner.ts';
 import { RESULT_SCHEMA } from '../conformance/runner.ts';
+import { selectChecks } from '../conformance/catalogue.ts';
 import { runBounded } from '../conformance/run-check.ts';
 import type { TransportName } from '../conformance/transports.ts';
 import { skip } from '../conformance/verdict.ts';
@@ -27,10 +28,13 @@ export interface BlackboxConfig {
   /** --pid; default: the processes holding the target's listening port, if local and visible. */
   pid?: number;
   options: BlackboxOptions;
-  only?: (id: string) => boolean;
+  /** --only: ID patterns (BB-STL-*,BB-CXL-01). */
+  only?: string;
   checks?: readonly BlackboxCheck[];
   checkTimeoutMs?: number;
   signal?: AbortSignal;
+  /** After the preflight: what the run is against. */
+  onStart?: (t: { url: string; transport: TransportName; server: string; pids: number[] }) => void;
   onEvent?: (e: { type: 'check-start'; id: string } | { type: 'check-done'; result: CheckResult; done: number; total: number }) => void;
 }
 
@@ -82,8 +86,9 @@ export async function runBlackbox(cfg: BlackboxConfig): Promise<RunResult & { pi
     smallPath: cfg.smallPath ?? '/', pids, server: pre.server, contentLength: pre.contentLength,
   };
   const transport: TransportName = o.tls ? 'h1tls' : 'h1';
+  cfg.onStart?.({ url: o.origin, transport, server: pre.server, pids });
   const signal = cfg.signal ?? new AbortController().signal;
-  const checks = (cfg.checks ?? BB_CHECKS).filter((c) => cfg.only?.(c.id) ?? true);
+  const checks = selectChecks(cfg.only, cfg.checks ?? BB_CHECKS);
   const result: RunResult & { pids: number[] } = {
     schema: RESULT_SCHEMA, startedAt: new Date(started).toISOString(), durationMs: 0, interrupted: false,
     options: { strict: cfg.options.strict, slow: false, fillBytes: 0 },
