@@ -169,13 +169,15 @@ hosts:
 
 /**
  * node:http in a child process (its own RSS and fds), streaming /big from the file with
- * backpressure (pipe), / small, and reading a request body on POST. `timeoutMs`: server.timeout.
+ * backpressure (stream.pipeline; `pipe: true` uses .pipe(), which leaves the file open when the
+ * client goes away), / small, and reading a request body on POST. `timeoutMs`: server.timeout.
  */
-export async function startNode(timeoutMs?: number): Promise<RealServer> {
+export async function startNode(timeoutMs?: number, o: { pipe?: boolean } = {}): Promise<RealServer> {
   const dir = siteDir();
   const script = `
 const http = require('node:http');
 const fs = require('node:fs');
+const stream = require('node:stream');
 const server = http.createServer((req, res) => {
   if (req.method === 'POST') {
     let n = 0;
@@ -185,7 +187,7 @@ const server = http.createServer((req, res) => {
   }
   if (req.url === '/big') {
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': ${BIG_BYTES} });
-    fs.createReadStream(${JSON.stringify(join(dir, 'big'))}).pipe(res);
+    ${o.pipe ? `fs.createReadStream(${JSON.stringify(join(dir, 'big'))}).pipe(res);` : `stream.pipeline(fs.createReadStream(${JSON.stringify(join(dir, 'big'))}), res, () => {});`}
     return;
   }
   res.end('small\\n');
@@ -204,7 +206,7 @@ server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port +
     child.once('exit', () => reject(new Error('node server exited')));
   });
   return {
-    name: timeoutMs === undefined ? 'node:http (defaults)' : `node:http (server.timeout ${timeoutMs} ms)`,
+    name: `node:http (${timeoutMs === undefined ? 'defaults' : `server.timeout ${timeoutMs} ms`}${o.pipe ? ', .pipe()' : ''})`,
     version: process.version, http: `http://127.0.0.1:${port}`, pid: child.pid!, stop: stopChild(child, dir),
   };
 }
