@@ -29,15 +29,16 @@ export function sample(w: Watch, c: H1Connection, serverPort: number): Connectio
   const v = connectionView(c.localPort, serverPort);
   const now = Date.now();
   const pushed = c.tcpBytesReceived + (v.client?.rxQueue ?? 0) + (v.server?.txQueue ?? 0);
-  if (pushed > w.pushed) {
-    w.pushed = pushed;
-    w.lastProgress = now;
-  }
   if (v.server !== null && v.server.inode !== 0) w.serverInode = v.server.inode;
   // A connection the client itself closed tells nothing of the server.
   if (w.closedAt === null && !c.closed && serverClosed(v)) {
     w.closedAt = now;
     w.closedState = v.server?.state ?? 'gone';
+  }
+  // Once closed, the server's queued FIN counts one in its send queue: not a write.
+  if (pushed > w.pushed && w.closedAt === null) {
+    w.pushed = pushed;
+    w.lastProgress = now;
   }
   if (w.samples.length < 2000) {
     w.samples.push({ t: now, pushed, client_rx_queue: v.client?.rxQueue ?? null, server_tx_queue: v.server?.txQueue ?? null, server_state: v.server?.state ?? 'gone' });

@@ -127,15 +127,15 @@ http {
   return { name: 'nginx', version: '1.22.1 (Debian nginx-light)', http: `http://127.0.0.1:${port}`, https: `https://127.0.0.1:${tlsPort}`, pid: child.pid!, stop: stopChild(child, dir) };
 }
 
-/** h2o 2.2.5 with its defaults, h1 on TCP and h1/h2 on TLS. */
-export async function startH2o(): Promise<RealServer> {
+/** h2o 2.2.5, h1 on TCP and h1/h2 on TLS: its defaults, or `http1-request-timeout` in seconds. */
+export async function startH2o(o: { requestTimeoutS?: number } = {}): Promise<RealServer> {
   const dir = siteDir();
   const { key, cert } = await certFiles(dir);
   const port = await freePort();
   const tlsPort = await freePort();
   const conf = `
 num-threads: 1
-pid-file: ${dir}/h2o.pid
+${o.requestTimeoutS !== undefined ? `http1-request-timeout: ${o.requestTimeoutS}` : ''}
 error-log: ${dir}/error.log
 access-log: /dev/null
 listen:
