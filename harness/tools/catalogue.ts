@@ -11,9 +11,12 @@ export const TOOLS = {
     "HTTP/2 protocol conformance of the reference server (test/server/h2spec.test.ts)"),
   wrk: aptTool('wrk', 'wrk', 'HTTP/1.1 load generator of npm run bench:server'),
   h2load: aptTool('h2load', 'nghttp2-client', 'HTTP/2 load generator of npm run bench:server'),
+  // Debian 12: nginx 1.22.1 and h2o 2.2.5, the real servers the black-box catalogue is proved on.
+  nginx: aptTool('nginx', 'nginx-light', 'a real server for the black-box tests (test/blackbox/)', () => firstExisting('/usr/sbin/nginx') ?? onPath('nginx')),
+  h2o: aptTool('h2o', 'h2o', 'a real server for the black-box tests (test/blackbox/)'),
 } as const satisfies Record<string, Tool>;
 
 export type ToolName = keyof typeof TOOLS;
 
 /** What `npm test` needs besides npm packages. */
-export const TEST_TOOLS: ToolName[] = ['chromium', 'h2spec'];
+export const TEST_TOOLS: ToolName[] = ['chromium', 'h2spec', 'nginx', 'h2o'];

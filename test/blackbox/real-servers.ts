@@ -8,6 +8,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
+import { TOOLS } from '../../harness/tools/catalogue.ts';
 
 export const BIG_BYTES = 64 * 1024 * 1024;
 
@@ -114,7 +115,7 @@ http {
 }
 `;
   writeFileSync(join(dir, 'nginx.conf'), conf);
-  const child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(TOOLS.nginx.locate() ?? 'nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
   try {
@@ -154,7 +155,7 @@ hosts:
         file.dir: ${dir}
 `;
   writeFileSync(join(dir, 'h2o.conf'), conf);
-  const child = spawn('h2o', ['-c', join(dir, 'h2o.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(TOOLS.h2o.locate() ?? 'h2o', ['-c', join(dir, 'h2o.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
   try {
