@@ -49,8 +49,8 @@ export interface BlackboxContext {
   readonly target: BlackboxTarget;
   readonly options: BlackboxOptions;
   readonly signal: AbortSignal;
-  /** Opens a client connection (HTTP/1.1, TLS for https targets) reading with `behaviour`. */
-  open(behaviour?: ReadBehaviour): Promise<H1Connection>;
+  /** Opens a client connection (HTTP/1.1, TLS for https targets) reading with `behaviour` (connect timeout: 5 s). */
+  open(behaviour?: ReadBehaviour, o?: { connectTimeoutMs?: number }): Promise<H1Connection>;
   /** Keeps what a verdict rests on for the reports (the HTML shows its timelines). */
   record(o: Observation): void;
 }

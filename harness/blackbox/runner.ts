@@ -108,9 +108,9 @@ export async function runBlackbox(cfg: BlackboxConfig): Promise<RunResult & { pi
       verdict = await runBounded(c.id, transport, (checkSignal) => {
         const ctx: BlackboxContext = {
           transport, target, options: cfg.options, signal: checkSignal,
-          open: (behaviour) => H1Connection.open({
+          open: (behaviour, oo) => H1Connection.open({
             host: o.host, port: o.port, tls: o.tls ? { alpn: ['http/1.1'] } : false,
-            connectTimeoutMs: PREFLIGHT_MS, ...(behaviour ? { behaviour } : {}),
+            connectTimeoutMs: oo?.connectTimeoutMs ?? PREFLIGHT_MS, ...(behaviour ? { behaviour } : {}),
           }),
           record: (obs: Observation) => {
             const key = `${c.id.toLowerCase()}:${obs.scenario}`;

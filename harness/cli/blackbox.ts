@@ -23,6 +23,7 @@ export function blackboxCommand(y: Argv) {
         .option('target', { type: 'string', demandOption: true, describe: 'base URL of the server (http:// for h1, https:// for h1tls); loopback only' })
         .option('path', { type: 'string', default: '/', describe: 'a large response on the target (tens of MB: more than a stalled client\'s kernel buffers absorb)' })
         .option('body-path', { type: 'string', describe: 'where the server reads a request body (BB-REQ-02; default: --path)' })
+        .option('small-path', { type: 'string', default: '/', describe: 'a small response for the fast client of BB-ISO-01' })
         .option('expect', { type: 'string', array: true, describe: 'what the server is configured to do: send_timeout=2s, header_timeout=..., body_timeout=... (or none), comma-separated' })
         .option('pid', { type: 'number', describe: 'the server\'s process (RSS, fds, threads); default: the processes holding the target\'s listening port' })
         .option('crowd', { type: 'number', default: 8, describe: 'stalled clients for BB-STL-02 (1..64)' })
@@ -54,7 +55,7 @@ export function blackboxCommand(y: Argv) {
         throw err;
       }
       process.exitCode = await blackbox({
-        target: argv.target, path: argv.path, bodyPath: argv['body-path'], expect, pid: argv.pid, crowd: argv.crowd, only: argv.only,
+        target: argv.target, path: argv.path, smallPath: argv['small-path'], bodyPath: argv['body-path'], expect, pid: argv.pid, crowd: argv.crowd, only: argv.only,
         outputs: { json: argv.json, junit: argv.junit, html: argv.html, 'summary-md': argv['summary-md'] },
         baseline: argv.baseline, gate: argv.gate as Gate, strict: argv.strict,
       });
@@ -65,6 +66,7 @@ export function blackboxCommand(y: Argv) {
 interface BlackboxArgs {
   target: string;
   path: string;
+  smallPath: string;
   bodyPath: string | undefined;
   expect: Expectations;
   pid: number | undefined;
@@ -91,7 +93,7 @@ async function blackbox(a: BlackboxArgs): Promise<number> {
     let result;
     try {
       result = await runBlackbox({
-        url: a.target, path: a.path, ...(a.bodyPath !== undefined ? { bodyPath: a.bodyPath } : {}), ...(a.pid !== undefined ? { pid: a.pid } : {}),
+        url: a.target, path: a.path, smallPath: a.smallPath, ...(a.bodyPath !== undefined ? { bodyPath: a.bodyPath } : {}), ...(a.pid !== undefined ? { pid: a.pid } : {}),
         ...(a.only !== undefined ? { only: a.only } : {}),
         options: { expect: a.expect, strict: a.strict, crowd: a.crowd }, signal: controller.signal,
         onStart: (t) => {

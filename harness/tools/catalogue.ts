@@ -14,9 +14,10 @@ export const TOOLS = {
   // Debian 12: nginx 1.22.1 and h2o 2.2.5, the real servers the black-box catalogue is proved on.
   nginx: aptTool('nginx', 'nginx-light', 'a real server for the black-box tests (test/blackbox/)', () => firstExisting('/usr/sbin/nginx') ?? onPath('nginx')),
   h2o: aptTool('h2o', 'h2o', 'a real server for the black-box tests (test/blackbox/)'),
+  python3: aptTool('python3', 'python3', 'its single-threaded http.server: the server BB-ISO-01 must fail (test/blackbox/node.test.ts)'),
 } as const satisfies Record<string, Tool>;
 
 export type ToolName = keyof typeof TOOLS;
 
 /** What `npm test` needs besides npm packages. */
-export const TEST_TOOLS: ToolName[] = ['chromium', 'h2spec', 'nginx', 'h2o'];
+export const TEST_TOOLS: ToolName[] = ['chromium', 'h2spec', 'nginx', 'h2o', 'python3'];

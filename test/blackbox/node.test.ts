@@ -1,5 +1,6 @@
 // The BB catalogue against node:http (the running Node): default settings, server.timeout set, and
-// a handler that streams with .pipe() (which leaves the file open when the client goes away).
+// a handler that streams with .pipe() (which leaves the file open when the client goes away); and
+// python3's single-threaded http.server, which a stalled reader blocks for everyone.
 //
 // @test alone
 // @test weight 30
@@ -8,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { parseExpect } from '../../harness/blackbox/expect.ts';
 import { runBlackbox } from '../../harness/blackbox/runner.ts';
 import type { CheckResult } from '../../harness/conformance/runner.ts';
-import { startNode, type RealServer } from './real-servers.ts';
+import { startBlockingPython, startNode, type RealServer } from './real-servers.ts';
 
 const byId = (rs: CheckResult[]) => new Map(rs.map((r) => [r.id, r] as const));
 
@@ -23,7 +24,7 @@ async function withNode<T>(timeoutMs: number | undefined, o: { pipe?: boolean },
 
 test('node:http defaults: never cuts a stalled reader (a SHOULD finding, failed under --strict); releases cancelled requests', async () => {
   await withNode(undefined, {}, async (s) => {
-    const r = await runBlackbox({ url: s.http, path: '/big', only: 'BB-STL-01,BB-CXL-*', options: { expect: {}, strict: true, crowd: 8 } });
+    const r = await runBlackbox({ url: s.http, path: '/big', only: 'BB-STL-01,BB-CXL-*,BB-ISO-01', options: { expect: {}, strict: true, crowd: 8 } });
     const v = byId(r.results);
     assert.equal(r.pids, [s.pid]);
     const stl = v.get('BB-STL-01')!.verdict;
@@ -32,6 +33,7 @@ test('node:http defaults: never cuts a stalled reader (a SHOULD finding, failed 
     assert.ok((stl.evidence!.bytes_pushed as number) > 1_000_000, 'the kernel buffers filled');
     assert.is(v.get('BB-CXL-01')!.verdict.status, 'pass', JSON.stringify(v.get('BB-CXL-01')!.verdict));
     assert.is(v.get('BB-CXL-02')!.verdict.status, 'pass', JSON.stringify(v.get('BB-CXL-02')!.verdict));
+    assert.is(v.get('BB-ISO-01')!.verdict.status, 'pass', JSON.stringify(v.get('BB-ISO-01')!.verdict));
   });
 });
 
@@ -56,6 +58,18 @@ test('node:http streaming with .pipe(): a cancelled request leaves the file open
     assert.is(x.evidence!.process_let_go_ms, 0, 'the socket itself was let go');
     assert.ok((x.evidence!.fds_after as number) > (x.evidence!.fds_before as number));
   });
+});
+
+test('python3 http.server.HTTPServer (one request at a time, blocking writes): stalled readers starve a fast client (BB-ISO-01 fails)', async () => {
+  const s = await startBlockingPython();
+  try {
+    const r = await runBlackbox({ url: s.http, path: '/big', only: 'BB-ISO-01', options: { expect: {}, strict: false, crowd: 4 } });
+    const x = r.results[0]!.verdict;
+    assert.is(x.status, 'fail', JSON.stringify(x));
+    assert.ok((x.evidence!.p99_with_crowd_ms as number) >= 1000, JSON.stringify(x.evidence));
+  } finally {
+    await s.stop();
+  }
 });
 
 test.run();

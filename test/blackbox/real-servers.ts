@@ -212,3 +212,22 @@ server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port +
   };
 }
 
+
+/**
+ * Python's http.server.HTTPServer (not the Threading one): one request at a time, blocking writes.
+ * A client that stops reading holds it, and everyone else waits: the server BB-ISO-01 must fail.
+ */
+export async function startBlockingPython(): Promise<RealServer> {
+  const dir = siteDir();
+  const port = await freePort();
+  const child = spawn(TOOLS.python3.locate() ?? 'python3', ['-c', `from http.server import HTTPServer, SimpleHTTPRequestHandler as H
+import functools
+HTTPServer(('127.0.0.1', ${port}), functools.partial(H, directory=${JSON.stringify(dir)})).serve_forever()`], { stdio: ['ignore', 'ignore', 'ignore'] });
+  try {
+    await waitForPort(port);
+  } catch (e) {
+    await stopChild(child, dir)();
+    throw e;
+  }
+  return { name: 'python3 http.server (HTTPServer)', version: 'Debian python3', http: `http://127.0.0.1:${port}`, pid: child.pid!, stop: stopChild(child, dir) };
+}
