@@ -234,7 +234,7 @@ function traitsOf(target: PreparedTarget): (t: Trait) => Promise<TraitFinding> {
 }
 
 /** The verdict of a timing failure's second run, saying what the first one saw. */
-function confirmed(first: CheckResult, second: CheckResult): CheckResult {
+export function confirmed(first: CheckResult, second: CheckResult): CheckResult {
   const f = first.verdict as Extract<Verdict, { status: 'fail' }>;
   const v = second.verdict;
   const durationMs = first.durationMs + second.durationMs;
