@@ -18,10 +18,10 @@ export const SLR_CHECKS: BlackboxCheck[] = [
     level: 'MUST',
     transports: ['h1', 'h1tls'],
     text: `A client that keeps reading at ${SLOW_RATE / 1048576} MiB/s is not cut, however long the response takes: the server's send timeout is an idle timeout between writes, not a deadline on the whole response.`,
-    method: `GETs --path and reads it at ${SLOW_RATE / 1048576} MiB/s (${CHUNK / 1024} KiB reads) for ${DEFAULT_SLOW_WINDOW_MS / 1000} s, or 2 x send_timeout + 2 s when --expect send_timeout is longer. Fails if the server closes the connection (its socket leaves ESTABLISHED in /proc/net/tcp, or the client sees FIN or reset before the response ended) while the client was still reading: an absolute deadline (e.g. Go's WriteTimeout) or a minimum rate above this one. A response that ends complete within the window passes (it was too short to tell: the evidence says so). At this rate the server's send buffer drains by half (what makes a blocked writer writable again) well within a 2 s idle timeout on loopback.`,
+    method: `GETs --path and reads it at ${SLOW_RATE / 1048576} MiB/s (${CHUNK / 1024} KiB reads) for ${DEFAULT_SLOW_WINDOW_MS / 1000} s, or send_timeout + 2 s when --expect send_timeout is longer (a deadline of send_timeout would fire within it). Fails if the server closes the connection (its socket leaves ESTABLISHED in /proc/net/tcp, or the client sees FIN or reset before the response ended) while the client was still reading: an absolute deadline (e.g. Go's WriteTimeout) or a minimum rate above this one. A response that ends complete within the window passes (it was too short to tell: the evidence says so). At this rate the server's send buffer drains by half (what makes a blocked writer writable again) well within a 2 s idle timeout on loopback.`,
     async run(ctx) {
       const T = ctx.options.expect.send_timeout;
-      const windowMs = Math.min(20_000, Math.max(DEFAULT_SLOW_WINDOW_MS, typeof T === 'number' ? 2 * T + 2000 : 0));
+      const windowMs = Math.min(20_000, Math.max(DEFAULT_SLOW_WINDOW_MS, typeof T === 'number' ? T + 2000 : 0));
       const c = await ctx.open(createThrottled({ bytes_per_second: SLOW_RATE, chunk_bytes: CHUNK }));
       try {
         c.send({ method: 'GET', path: ctx.target.path, headers: { 'user-agent': 'dawdle-blackbox' } });
