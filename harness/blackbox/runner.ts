@@ -91,7 +91,7 @@ export async function runBlackbox(cfg: BlackboxConfig): Promise<RunResult & { pi
   const signal = cfg.signal ?? new AbortController().signal;
   const checks = selectChecks(cfg.only, cfg.checks ?? BB_CHECKS);
   const result: RunResult & { pids: number[] } = {
-    schema: RESULT_SCHEMA, startedAt: new Date(started).toISOString(), durationMs: 0, interrupted: false,
+    schema: RESULT_SCHEMA, mode: 'blackbox', startedAt: new Date(started).toISOString(), durationMs: 0, interrupted: false,
     options: { strict: cfg.options.strict, slow: false, fillBytes: 0 },
     targets: [{ transport, url: o.origin, info: { protocol: 1, server: `${pre.server} (black box)`, features: [], defaults: { send_window: null, send_timeout: cfg.options.expect.send_timeout ?? null } } }],
     results: [], scenarios: { [transport]: {} }, pids,

@@ -47,6 +47,8 @@ export interface TargetRecord {
 
 export interface RunResult {
   schema: typeof RESULT_SCHEMA;
+  /** Which command made it: absent for conformance (reports before black-box mode have none). */
+  mode?: 'blackbox';
   startedAt: string;
   durationMs: number;
   interrupted: boolean;
@@ -319,4 +321,9 @@ async function pool<T>(items: readonly T[], n: number, work: (item: T) => Promis
     while (next < items.length) await work(items[next++]!);
   });
   await Promise.all(lanes);
+}
+
+/** "dawdle conformance" or "dawdle blackbox": what reports call the run. */
+export function runTitle(r: Pick<RunResult, 'mode'>): string {
+  return `dawdle ${r.mode ?? 'conformance'}`;
 }

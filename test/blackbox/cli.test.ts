@@ -78,7 +78,9 @@ test('against nginx: verdicts with evidence, the four report files, then a basel
   assert.is(stl.verdict.status, 'pass');
   assert.is(stl.verdict.evidence!.closed_by_server, true);
   assert.ok(stl.scenarios.length > 0 && doc.scenarios.h1![stl.scenarios[0]!]!.timeline.length > 0, 'the wire timeline is kept');
-  assert.match(readFileSync(html, 'utf8'), /BB-STL-01/);
+  assert.match(readFileSync(html, 'utf8'), /<title>dawdle blackbox: [^<]*nginx\/1\.22\.1 \(black box\)/);
+  assert.match(readFileSync(html, 'utf8'), /bb-stl-01:stalled-reader/);
+  assert.match(readFileSync(join(dir, 'bb.md'), 'utf8'), /^## dawdle blackbox: /m);
   const again = await dawdle(['blackbox', '--target', nginx.http, '--path', '/big', '--only', 'BB-CXL-01', '--baseline', json, '--gate', 'regressions']);
   assert.is(again.code, 0, again.out + again.err);
   assert.match(again.out, /1 unchanged, 1 not run now/);
