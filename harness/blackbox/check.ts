@@ -3,7 +3,9 @@
 // the kernel's view of both ends of a loopback connection (/proc/net/tcp), and, for a local target,
 // the server process's RSS, fds and threads (/proc/PID). No probe endpoints.
 import { H1Connection, type ReadBehaviour, type TimelineEvent } from '../clients/index.ts';
+import type { WireEvent } from '../conformance/client-connection.ts';
 import type { Level } from '../conformance/check.ts';
+import type { H2ClientConnection, H2ClientOptions } from '../conformance/h2-adapter.ts';
 import type { TransportName } from '../conformance/transports.ts';
 import type { Verdict } from '../conformance/verdict.ts';
 import type { Expectations } from './expect.ts';
@@ -38,7 +40,7 @@ export interface BlackboxOptions {
 /** A scenario's record for the reports: the wire timeline(s) the verdict rests on, and samples. */
 export interface Observation {
   scenario: string;
-  timelines: TimelineEvent[][];
+  timelines: Array<readonly TimelineEvent[] | readonly WireEvent[]>;
   /** Time series of the kernel and process view (t: Unix ms). */
   samples?: Array<Record<string, number | string | null>>;
   marks?: Record<string, number>;
@@ -51,6 +53,8 @@ export interface BlackboxContext {
   readonly signal: AbortSignal;
   /** Opens a client connection (HTTP/1.1, TLS for https targets) reading with `behaviour` (connect timeout: 5 s). */
   open(behaviour?: ReadBehaviour, o?: { connectTimeoutMs?: number }): Promise<H1Connection>;
+  /** HTTP/2 transports: opens an HTTP/2 connection (h2: TLS with ALPN h2; h2c: prior knowledge). */
+  openH2(behaviour: ReadBehaviour, o?: H2ClientOptions): Promise<H2ClientConnection>;
   /** Keeps what a verdict rests on for the reports (the HTML shows its timelines). */
   record(o: Observation): void;
 }

@@ -5,6 +5,7 @@
 // result is a conformance RunResult (same reports, baselines and gate); the target's "info" is
 // synthesised from what the preflight saw, since a black box reports none.
 import { H1Connection, createReading } from '../clients/index.ts';
+import { H2ClientConnection } from '../conformance/h2-adapter.ts';
 import type { CheckResult, RunResult, ScenarioRecord } from '../conformance/runner.ts';
 import { confirmed, RESULT_SCHEMA } from '../conformance/runner.ts';
 import { selectChecks } from '../conformance/catalogue.ts';
@@ -29,13 +30,15 @@ export interface BlackboxConfig {
   /** --pid; default: the processes holding the target's listening port, if local and visible. */
   pid?: number;
   options: BlackboxOptions;
+  /** Transports to run, of those the URL offers (http: h1, h2c; https: h1tls, h2); default h1 or h1tls. */
+  transports?: TransportName[];
   /** --only: ID patterns (BB-STL-*,BB-CXL-01). */
   only?: string;
   checks?: readonly BlackboxCheck[];
   checkTimeoutMs?: number;
   signal?: AbortSignal;
   /** After the preflight: what the run is against. */
-  onStart?: (t: { url: string; transport: TransportName; server: string; pids: number[] }) => void;
+  onStart?: (t: { url: string; transports: TransportName[]; server: string; pids: number[] }) => void;
   onEvent?: (e: { type: 'check-start'; id: string } | { type: 'check-done'; result: CheckResult; done: number; total: number }) => void;
 }
 
@@ -86,18 +89,21 @@ export async function runBlackbox(cfg: BlackboxConfig): Promise<RunResult & { pi
     url: o.origin, host: o.host, port: o.port, tls: o.tls, path: cfg.path, bodyPath: cfg.bodyPath ?? cfg.path,
     smallPath: cfg.smallPath ?? '/', pids, server: pre.server, contentLength: pre.contentLength,
   };
-  const transport: TransportName = o.tls ? 'h1tls' : 'h1';
-  cfg.onStart?.({ url: o.origin, transport, server: pre.server, pids });
+  const offered: TransportName[] = o.tls ? ['h1tls', 'h2'] : ['h1', 'h2c'];
+  const lanes = cfg.transports ?? [offered[0]!];
+  const wrong = lanes.filter((t) => !offered.includes(t));
+  if (wrong.length > 0) throw new BlackboxTargetError(`--transport ${wrong.join(',')}: a ${o.tls ? 'https' : 'http'}:// target offers ${offered.join(' and ')}`);
+  cfg.onStart?.({ url: o.origin, transports: lanes, server: pre.server, pids });
   const signal = cfg.signal ?? new AbortController().signal;
   const checks = selectChecks(cfg.only, cfg.checks ?? BB_CHECKS);
   const result: RunResult & { pids: number[] } = {
     schema: RESULT_SCHEMA, mode: 'blackbox', startedAt: new Date(started).toISOString(), durationMs: 0, interrupted: false,
     options: { strict: cfg.options.strict, slow: false, fillBytes: 0 },
-    targets: [{ transport, url: o.origin, info: { protocol: 1, server: `${pre.server} (black box)`, features: [], defaults: { send_window: null, send_timeout: cfg.options.expect.send_timeout ?? null } } }],
-    results: [], scenarios: { [transport]: {} }, pids,
+    targets: lanes.map((transport) => ({ transport, url: o.origin, info: { protocol: 1 as const, server: `${pre.server} (black box)`, features: [], defaults: { send_window: null, send_timeout: cfg.options.expect.send_timeout ?? null } } })),
+    results: [], scenarios: Object.fromEntries(lanes.map((t) => [t, {}])), pids,
   };
-  const scenarios = result.scenarios[transport]!;
-  const runOne = async (c: BlackboxCheck): Promise<CheckResult> => {
+  const runOne = async (c: BlackboxCheck, transport: TransportName): Promise<CheckResult> => {
+    const scenarios = result.scenarios[transport]!;
     const start = performance.now();
     const used: string[] = [];
     cfg.onEvent?.({ type: 'check-start', id: c.id });
@@ -113,6 +119,9 @@ export async function runBlackbox(cfg: BlackboxConfig): Promise<RunResult & { pi
             host: o.host, port: o.port, tls: o.tls ? { alpn: ['http/1.1'] } : false,
             connectTimeoutMs: oo?.connectTimeoutMs ?? PREFLIGHT_MS, ...(behaviour ? { behaviour } : {}),
           }),
+          openH2: (behaviour, ho) => H2ClientConnection.open({
+            host: o.host, port: o.port, tls: o.tls ? { alpn: ['h2'] } : false, connectTimeoutMs: PREFLIGHT_MS, behaviour, ...ho,
+          }),
           record: (obs: Observation) => {
             const key = `${c.id.toLowerCase()}:${obs.scenario}`;
             if (!used.includes(key)) used.push(key);
@@ -127,12 +136,15 @@ export async function runBlackbox(cfg: BlackboxConfig): Promise<RunResult & { pi
       startedAt: Math.round(performance.timeOrigin + start), durationMs: Math.round(performance.now() - start),
     };
   };
-  for (const c of checks) {
-    let r = await runOne(c);
-    // As in conformance: a missed time bound can be the machine's doing; it fails only if a second run misses it too.
-    if (r.verdict.status === 'fail' && r.verdict.timing && !signal.aborted) r = confirmed(r, await runOne(c));
-    result.results.push(r);
-    cfg.onEvent?.({ type: 'check-done', result: r, done: result.results.length, total: checks.length });
+  const total = checks.length * lanes.length;
+  for (const transport of lanes) {
+    for (const c of checks) {
+      let r = await runOne(c, transport);
+      // As in conformance: a missed time bound can be the machine's doing; it fails only if a second run misses it too.
+      if (r.verdict.status === 'fail' && r.verdict.timing && !signal.aborted) r = confirmed(r, await runOne(c, transport));
+      result.results.push(r);
+      cfg.onEvent?.({ type: 'check-done', result: r, done: result.results.length, total });
+    }
   }
   result.interrupted = signal.aborted;
   result.durationMs = Math.round(performance.now() - t0);
@@ -142,7 +154,7 @@ export async function runBlackbox(cfg: BlackboxConfig): Promise<RunResult & { pi
 /** A BB observation as a report's scenario record: the first timeline is the one the HTML charts. */
 function toRecord(obs: Observation, transport: TransportName): ScenarioRecord {
   return {
-    scenario: obs.scenario, transport, ids: [], scripts: [], journals: [], timeline: obs.timelines[0] ?? [],
+    scenario: obs.scenario, transport, ids: [], scripts: [], journals: [], timeline: [...(obs.timelines[0] ?? [])] as ScenarioRecord['timeline'],
     responses: [], bodyBytes: [], marks: obs.marks ?? {},
     ...({ samples: obs.samples ?? [], otherTimelines: obs.timelines.slice(1) } as object),
   };

@@ -7,6 +7,7 @@ import { BB_CHECKS } from '../blackbox/catalogue.ts';
 import { ExpectError, parseExpect, type Expectations } from '../blackbox/expect.ts';
 import { BlackboxTargetError, runBlackbox } from '../blackbox/runner.ts';
 import { selectChecks, SelectionError } from '../conformance/catalogue.ts';
+import { isTransportName, TRANSPORT_NAMES, type TransportName } from '../conformance/transports.ts';
 import { GATES, type Gate } from '../report/baseline.ts';
 import { resultLine } from '../report/console.ts';
 import { EXIT, UserError } from './exit-codes.ts';
@@ -27,6 +28,7 @@ export function blackboxCommand(y: Argv) {
         .option('expect', { type: 'string', array: true, describe: 'what the server is configured to do: send_timeout=2s, header_timeout=..., body_timeout=... (or none), comma-separated' })
         .option('pid', { type: 'number', describe: 'the server\'s process (RSS, fds, threads); default: the processes holding the target\'s listening port' })
         .option('crowd', { type: 'number', default: 8, describe: 'stalled clients for BB-STL-02 (1..64)' })
+        .option('transport', { type: 'string', array: true, describe: 'transports to run: h1 (default) and h2c for an http:// target, h1tls (default) and h2 for https://; comma-separated or repeated' })
         .option('only', { type: 'string', describe: 'BB IDs to run, comma-separated, * wildcards (e.g. "BB-STL-*")' })
         .option('baseline', { type: 'string', describe: 'an earlier JSON report: mark each verdict new failure / fixed / still failing / changed / unchanged against it' })
         .option('gate', { type: 'string', choices: GATES as string[], default: 'any-fail', describe: 'what fails the run (exit 1): any failed check, or only new failures against --baseline; under both, any ERROR' })
@@ -40,6 +42,9 @@ export function blackboxCommand(y: Argv) {
           }
           if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`--target: "${argv.target}" must be http:// or https://`);
           if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) throw new Error(`--target: "${argv.target}" is not on loopback (127.0.0.1, localhost, [::1])`);
+          for (const t of (argv.transport ?? []).flatMap((x) => x.split(','))) {
+            if (!isTransportName(t)) throw new Error(`--transport: unknown transport "${t}" (known: ${TRANSPORT_NAMES.join(', ')})`);
+          }
           if (!argv.path.startsWith('/')) throw new Error('--path must start with /');
           if (!Number.isInteger(argv.crowd) || argv.crowd < 1 || argv.crowd > 64) throw new Error('--crowd must be 1..64');
           if (argv.pid !== undefined && (!Number.isInteger(argv.pid) || argv.pid < 1)) throw new Error('--pid must be a process id');
@@ -55,7 +60,7 @@ export function blackboxCommand(y: Argv) {
         throw err;
       }
       process.exitCode = await blackbox({
-        target: argv.target, path: argv.path, smallPath: argv['small-path'], bodyPath: argv['body-path'], expect, pid: argv.pid, crowd: argv.crowd, only: argv.only,
+        target: argv.target, transports: (argv.transport ?? []).flatMap((x) => x.split(',')) as TransportName[], path: argv.path, smallPath: argv['small-path'], bodyPath: argv['body-path'], expect, pid: argv.pid, crowd: argv.crowd, only: argv.only,
         outputs: { json: argv.json, junit: argv.junit, html: argv.html, 'summary-md': argv['summary-md'] },
         baseline: argv.baseline, gate: argv.gate as Gate, strict: argv.strict,
       });
@@ -65,6 +70,7 @@ export function blackboxCommand(y: Argv) {
 
 interface BlackboxArgs {
   target: string;
+  transports: TransportName[];
   path: string;
   smallPath: string;
   bodyPath: string | undefined;
@@ -93,11 +99,11 @@ async function blackbox(a: BlackboxArgs): Promise<number> {
     let result;
     try {
       result = await runBlackbox({
-        url: a.target, path: a.path, smallPath: a.smallPath, ...(a.bodyPath !== undefined ? { bodyPath: a.bodyPath } : {}), ...(a.pid !== undefined ? { pid: a.pid } : {}),
+        url: a.target, ...(a.transports.length > 0 ? { transports: a.transports } : {}), path: a.path, smallPath: a.smallPath, ...(a.bodyPath !== undefined ? { bodyPath: a.bodyPath } : {}), ...(a.pid !== undefined ? { pid: a.pid } : {}),
         ...(a.only !== undefined ? { only: a.only } : {}),
         options: { expect: a.expect, strict: a.strict, crowd: a.crowd }, signal: controller.signal,
         onStart: (t) => {
-          process.stdout.write(`target ${t.url} (${t.transport}): ${t.server}; ${t.pids.length > 0 ? `server processes ${t.pids.join(', ')}` : 'not local (no /proc evidence)'}\n`);
+          process.stdout.write(`target ${t.url} (${t.transports.join(', ')}): ${t.server}; ${t.pids.length > 0 ? `server processes ${t.pids.join(', ')}` : 'not local (no /proc evidence)'}\n`);
         },
         onEvent: (e) => {
           if (e.type === 'check-start') progress.update(`running ${e.id}`);

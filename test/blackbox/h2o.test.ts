@@ -39,4 +39,14 @@ test('h2o 2.2.5 h1tls: the same request deadline over TLS', async () => {
   assert.is(r.results[0]!.verdict.status, 'pass', JSON.stringify(r.results[0]!.verdict));
 });
 
+test('h2o 2.2.5 h2 and h2c (prior knowledge on the plain port): DATA stays within the windows the client grants', async () => {
+  for (const [url, t] of [[h2o.https!, 'h2'], [h2o.http, 'h2c']] as const) {
+    const r = await runBlackbox({ url, path: '/big', transports: [t], only: 'BB-H2-01', options: { expect: {}, strict: true, crowd: 8 } });
+    const v = r.results[0]!.verdict;
+    assert.is(r.results[0]!.transport, t);
+    assert.is(v.status, 'pass', `${t}: ${JSON.stringify(v)}`);
+    assert.is(v.evidence!.stream_excess, 0);
+  }
+});
+
 test.run();
