@@ -3,7 +3,7 @@
 // resets every connection.
 //
 // @test alone
-// @test weight 16
+// @test weight 25
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';

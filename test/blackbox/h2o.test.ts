@@ -20,16 +20,16 @@ test.after(async () => {
   await h2o?.stop();
 });
 
-test('h2o 2.2.5 h1: slow requests cut at http1-request-timeout (silent close), a stalled reader never; progressing reader kept; cancellation released', async () => {
+test('h2o 2.2.5 h1: slow requests cut at http1-request-timeout (silent close), a stalled reader never; cancellation released', async () => {
   const r = await runBlackbox({
-    url: h2o.http, path: '/big', only: 'BB-STL-01,BB-SLR-01,BB-CXL-*,BB-REQ-*',
+    url: h2o.http, path: '/big', only: 'BB-STL-01,BB-CXL-*,BB-REQ-*',
     options: { expect: parseExpect(['header_timeout=2s,body_timeout=2s']), strict: false, crowd: 8 },
   });
   const v = new Map(r.results.map((x) => [x.id, x.verdict] as const));
   const stl = v.get('BB-STL-01')!;
   assert.is(stl.status, 'skip', `no send timeout: a SHOULD finding, skipped without --strict: ${JSON.stringify(stl)}`);
   assert.is(stl.evidence!.closed_by_server, false);
-  for (const id of ['BB-SLR-01', 'BB-CXL-01', 'BB-CXL-02', 'BB-REQ-01', 'BB-REQ-02']) assert.is(v.get(id)!.status, 'pass', `${id}: ${JSON.stringify(v.get(id))}`);
+  for (const id of ['BB-CXL-01', 'BB-CXL-02', 'BB-REQ-01', 'BB-REQ-02']) assert.is(v.get(id)!.status, 'pass', `${id}: ${JSON.stringify(v.get(id))}`);
   assert.is(v.get('BB-REQ-01')!.evidence!.answer_status, null);
 });
 

@@ -3,7 +3,7 @@
 // python3's single-threaded http.server, which a stalled reader blocks for everyone.
 //
 // @test alone
-// @test weight 30
+// @test weight 36
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseExpect } from '../../harness/blackbox/expect.ts';
@@ -37,13 +37,13 @@ test('node:http defaults: never cuts a stalled reader (a SHOULD finding, failed 
   });
 });
 
-test('node:http server.timeout=2000: an idle timeout (a stalled reader cut in [T, 2T] after its last write, a stalled body cut, a dribbled header never), a progressing reader kept', async () => {
+test('node:http server.timeout=2000: an idle timeout (a stalled reader cut in [T, 2T] after its last write, a stalled body cut at T), a progressing reader kept', async () => {
   await withNode(2000, {}, async (s) => {
     // net.Socket#_onTimeout re-arms once when the write queue moved since the last check: the
     // stalled reader is cut 2 x server.timeout after the last write, hence send_timeout=4s.
     const r = await runBlackbox({
-      url: s.http, path: '/big', only: 'BB-STL-01,BB-SLR-01,BB-REQ-*',
-      options: { expect: parseExpect(['send_timeout=4s,body_timeout=2s,header_timeout=none']), strict: true, crowd: 8 },
+      url: s.http, path: '/big', only: 'BB-STL-01,BB-SLR-01,BB-REQ-02',
+      options: { expect: parseExpect(['send_timeout=4s,body_timeout=2s']), strict: true, crowd: 8 },
     });
     for (const x of r.results) assert.is(x.verdict.status, 'pass', `${x.id}: ${JSON.stringify(x.verdict)}`);
     assert.is(byId(r.results).get('BB-REQ-02')!.verdict.evidence!.answer_status, null, 'a silent close, no 408');
