@@ -2,6 +2,7 @@
 // exercises it, what it relies on), so the document cannot drift from the code.
 // `node --import tsx scripts/gen-checks-doc.ts` rewrites it; `--check` exits 1 if it is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { BB_CHECKS } from '../harness/blackbox/catalogue.ts';
 import { CHECKS } from '../harness/conformance/catalogue.ts';
 
 const GROUPS: Record<string, string> = {
@@ -71,6 +72,21 @@ export function renderChecksDoc(): string {
     if (c.infoFields?.length) extra.push(`Skipped unless /__probe/info reports: ${c.infoFields.map((f) => `\`${f}\``).join(', ')}.`);
     if (c.needs?.includes('persistent-connections')) extra.push('Skipped on HTTP/1.1 when the target closes connections after each response (two requests on one connection are needed).');
     if (extra.length > 0) out.push(extra.join(' '), '');
+  }
+  out.push(
+    '## Black-box checks (`dawdle blackbox`)',
+    '',
+    '<!-- From harness/blackbox/checks/*.ts. -->',
+    '',
+    'No probe: each check is judged on what a client observes from outside (its wire timeline, both ends',
+    'of the loopback connection in /proc/net/tcp) and, for a local target, the server\'s RSS, fds and',
+    'threads in /proc/PID. They run one at a time. See [blackbox.md](blackbox.md) for `--expect`, the',
+    'default bounds and what nginx, h2o and node:http did.',
+    '',
+  );
+  for (const c of BB_CHECKS) {
+    const tags = [c.level, c.transports.join(', '), ...(c.local ? ['local target'] : [])];
+    out.push(`### ${c.id} (${tags.join(', ')})`, '', `> ${c.text}`, '', c.method, '');
   }
   return out.join('\n');
 }

@@ -13,11 +13,11 @@ import { TargetError } from '../conformance/probe-client.ts';
 import { prepareTargets, runConformance, type PreparedTarget, type RunResult } from '../conformance/runner.ts';
 import { EMBEDDED_SERVER, ServerProcessError, startServerProcess, type ServerProcess } from '../conformance/server-process.ts';
 import { isTransportName, TRANSPORT_NAMES, type TransportName } from '../conformance/transports.ts';
-import { compare, failsGate, GATES, type Gate } from '../report/baseline.ts';
-import { comparisonText, resultLine, summaryTable } from '../report/console.ts';
-import { environment, type ReportDocument } from '../report/document.ts';
+import { GATES, type Gate } from '../report/baseline.ts';
+import { resultLine } from '../report/console.ts';
 import { EXIT, UserError } from './exit-codes.ts';
-import { outputsOf, readReportArg, withOutputOptions, writeOutputs, type OutputArgs } from './report-files.ts';
+import { readReportArg, withOutputOptions, type OutputArgs } from './report-files.ts';
+import { finishRun, interruptible } from './run-end.ts';
 import { ProgressLine } from './progress.ts';
 import { DAWDLE_VERSION } from './version.ts';
 import { conformanceShaped, INNER_ENV } from './conformance-shaped.ts';
@@ -128,16 +128,7 @@ async function conformance(a: ConformanceArgs): Promise<number> {
   // Read before the run: a bad baseline should not cost a whole run.
   const baseline = a.baseline !== undefined ? readReportArg(a.baseline, '--baseline') : undefined;
   const interactive = process.stdout.isTTY === true && process.env.CI !== 'true';
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(EXIT.interrupted);
-    process.stderr.write('\ninterrupted: finishing what is running and writing partial results (again to quit at once)\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const { controller, dispose } = interruptible();
 
   let embedded: ServerProcess | null = null;
   let prepared: PreparedTarget[];
@@ -176,18 +167,9 @@ async function conformance(a: ConformanceArgs): Promise<number> {
     }, prepared);
     progress.clear();
     for (const probe of new Set(prepared.map((p) => p.probe))) await probe.close();
-    process.stdout.write(`\n${summaryTable(result, { color: interactive })}\n`);
-    const doc: ReportDocument = { ...result, environment: environment(DAWDLE_VERSION, ['dawdle', ...process.argv.slice(2)]) };
-    if (baseline && a.baseline !== undefined) {
-      doc.comparison = compare(baseline, doc, a.baseline);
-      process.stdout.write(`\n${comparisonText({ ...doc, comparison: doc.comparison }, { color: interactive })}\n`);
-    }
-    writeOutputs(doc, outputsOf(a.outputs));
-    if (result.interrupted) return EXIT.interrupted;
-    return failsGate(doc, a.gate) ? EXIT.fail : EXIT.ok;
+    return finishRun(result, { interactive, outputs: a.outputs, gate: a.gate, ...(baseline && a.baseline !== undefined ? { baseline: { doc: baseline, path: a.baseline } } : {}) });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    dispose();
     if (embedded) await embedded.stop();
   }
 }

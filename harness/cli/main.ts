@@ -3,6 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT, UserError } from './exit-codes.ts';
 import { capacityCommand } from './capacity.ts';
+import { blackboxCommand } from './blackbox.ts';
 import { conformanceCommand } from './conformance.ts';
 import { reportCommand } from './report.ts';
 import { serveCommand } from './serve.ts';
@@ -19,6 +20,7 @@ export async function main(args: string[]): Promise<number> {
   let y = yargs(args).scriptName('dawdle').strict().demandCommand(1, 'name a command').recommendCommands();
   y = serveCommand(y);
   y = conformanceCommand(y);
+  y = blackboxCommand(y);
   y = reportCommand(y);
   y = capacityCommand(y);
   y = shapeCommand(y);

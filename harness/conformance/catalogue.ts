@@ -23,10 +23,10 @@ export class SelectionError extends Error {
  * The checks whose ID matches one of the comma-separated patterns (`*` = any characters, case
  * insensitive). A pattern that matches nothing is an error that lists the known IDs.
  */
-export function selectChecks(only: string | undefined, all: readonly Check[] = CHECKS): Check[] {
+export function selectChecks<C extends { id: string } = Check>(only: string | undefined, all: readonly C[] = CHECKS as unknown as readonly C[]): C[] {
   if (only === undefined || only.trim() === '') return [...all];
   const patterns = only.split(',').map((p) => p.trim()).filter(Boolean);
-  const chosen = new Set<Check>();
+  const chosen = new Set<C>();
   for (const p of patterns) {
     const re = new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
     const hits = all.filter((c) => re.test(c.id));

@@ -47,6 +47,8 @@ export interface TargetRecord {
 
 export interface RunResult {
   schema: typeof RESULT_SCHEMA;
+  /** Which command made it: absent for conformance (reports before black-box mode have none). */
+  mode?: 'blackbox';
   startedAt: string;
   durationMs: number;
   interrupted: boolean;
@@ -234,7 +236,7 @@ function traitsOf(target: PreparedTarget): (t: Trait) => Promise<TraitFinding> {
 }
 
 /** The verdict of a timing failure's second run, saying what the first one saw. */
-function confirmed(first: CheckResult, second: CheckResult): CheckResult {
+export function confirmed(first: CheckResult, second: CheckResult): CheckResult {
   const f = first.verdict as Extract<Verdict, { status: 'fail' }>;
   const v = second.verdict;
   const durationMs = first.durationMs + second.durationMs;
@@ -319,4 +321,9 @@ async function pool<T>(items: readonly T[], n: number, work: (item: T) => Promis
     while (next < items.length) await work(items[next++]!);
   });
   await Promise.all(lanes);
+}
+
+/** "dawdle conformance" or "dawdle blackbox": what reports call the run. */
+export function runTitle(r: Pick<RunResult, 'mode'>): string {
+  return `dawdle ${r.mode ?? 'conformance'}`;
 }

@@ -28,18 +28,23 @@ export function fail(expected: string, actual: string, evidence?: Evidence, o: {
   return { status: 'fail', expected, actual, ...(evidence ? { evidence } : {}), ...(o.timing ? { timing: o.timing } : {}) };
 }
 
-/** A duration against its upper bound, in ms. */
-export interface Timing { actualMs: number; limitMs: number }
+/**
+ * A duration against its upper bound, in ms. `actualMs` null: the event had not happened when the
+ * check stopped watching (its time is unknown beyond the bound).
+ */
+export interface Timing { actualMs: number | null; limitMs: number }
 
-export function lateBy(actualMs: number, limitMs: number): Timing {
-  return { actualMs: Math.round(actualMs * 10) / 10, limitMs };
+export function lateBy(actualMs: number | null, limitMs: number): Timing {
+  return { actualMs: actualMs === null ? null : Math.round(actualMs * 10) / 10, limitMs };
 }
 
 /**
  * Whether a missed duration bound is within what the machine's load alone can explain: late by at
- * most 100 ms or a quarter of the bound. A server whose timeouts are off by a factor is not.
+ * most 100 ms or a quarter of the bound, or not seen by the end of the watch. A server whose
+ * timeouts are off by a factor is not.
  */
 export function isMarginal(t: Timing): boolean {
+  if (t.actualMs === null) return true; // not seen by the end of the watch: confirm, it may have been close
   return t.actualMs > t.limitMs && t.actualMs <= t.limitMs + Math.max(100, t.limitMs / 4);
 }
 

@@ -78,6 +78,7 @@ const ComparisonEntry = z.object({
 });
 const Document = z.object({
   schema: z.literal(REPORT_SCHEMA),
+  mode: z.literal('blackbox').optional(),
   startedAt: z.string(),
   durationMs: z.number(),
   interrupted: z.boolean(),

@@ -2,7 +2,7 @@
 // requirement; fail -> <failure> with the evidence summary, skip -> <skipped> with the reason,
 // error (the harness could not judge) -> <error> with what it saw and the hint, counted in the
 // `errors` attributes. Checked against test/fixtures/junit.xsd with xmllint in the tests.
-import type { CheckResult } from '../conformance/runner.ts';
+import { runTitle, type CheckResult } from '../conformance/runner.ts';
 import { CHANGE_LABEL, changeIndex, type ComparisonEntry } from './baseline.ts';
 import { countStatus, type ReportDocument } from './document.ts';
 import type { Reporter } from './reporter.ts';
@@ -40,7 +40,7 @@ export function renderJunit(doc: ReportDocument): string {
   const stamp = xmlEscape(doc.startedAt.replace(/\.\d+Z$/, '').replace(/Z$/, ''));
   const all = countStatus(doc.results);
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  out.push(`<testsuites name="dawdle conformance" tests="${doc.results.length}" failures="${all.fail}" errors="${all.error}" skipped="${all.skip}" time="${secs(doc.durationMs)}">`);
+  out.push(`<testsuites name="${runTitle(doc)}" tests="${doc.results.length}" failures="${all.fail}" errors="${all.error}" skipped="${all.skip}" time="${secs(doc.durationMs)}">`);
   let n = 0;
   for (const [key, rs] of suites) {
     const [group, transport] = key.split(' ') as [string, string];

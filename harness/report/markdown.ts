@@ -3,7 +3,7 @@
 // judge) apart from them with what it saw and what to do, the changes against a baseline, and the
 // whole matrix folded away. Text from the target (server names, error strings) is escaped so it
 // can neither format the page nor inject HTML (job summary pages render both).
-import type { CheckResult } from '../conformance/runner.ts';
+import { runTitle, type CheckResult } from '../conformance/runner.ts';
 import { CHANGE_LABEL, changeIndex, changeSummary, type Change } from './baseline.ts';
 import { countStatus, resultKey, transportsOf, type ReportDocument } from './document.ts';
 import type { Reporter } from './reporter.ts';
@@ -27,7 +27,7 @@ export function renderMarkdown(doc: ReportDocument): string {
   const changes = changeIndex(doc.comparison);
   const out: string[] = [];
   const verdict = n.fail > 0 ? '❌ FAIL' : n.error > 0 ? '⚠️ ERROR' : '✅ PASS';
-  out.push(`## dawdle conformance: ${verdict}${doc.interrupted ? ' (interrupted: partial results)' : ''}`, '');
+  out.push(`## ${runTitle(doc)}: ${verdict}${doc.interrupted ? ' (interrupted: partial results)' : ''}`, '');
   const errors = n.error > 0 ? `${n.error} ${n.error === 1 ? 'error' : 'errors'} (could not judge), ` : '';
   out.push(`**${n.fail} failed, ${errors}${n.pass} passed, ${n.skip} skipped** — ${doc.results.length} verdicts on ${transports.join(', ') || 'no transport'} in ${(doc.durationMs / 1000).toFixed(1)} s`, '');
   for (const t of doc.targets) out.push(`- target ${mdEscape(t.url)} (${mdEscape(t.transport)}): ${mdEscape(t.info.server)}`);

@@ -22,14 +22,16 @@ export const TOOLS = {
   kmod: aptTool('kmod', 'kmod', 'insmod inside the user-mode Linux guest (loads sch_netem there)', () => onPath('insmod')),
   iproute2: aptTool('iproute2', 'iproute2', 'ip and tc: network namespaces, veth, TAP and qdiscs (shaping)', () => onPath('tc')),
   curl: aptTool('curl', 'curl', 'the end-to-end shaping tests fetch through the shaped link with it'),
-  nginx: aptTool('nginx', 'nginx-light', 'a foreign HTTP server to compare with'),
-  h2o: aptTool('h2o', 'h2o', 'a foreign HTTP/2 server to compare with'),
+  // Debian 12: nginx 1.22.1 and h2o 2.2.5, the real servers the black-box catalogue is proved on.
+  nginx: aptTool('nginx', 'nginx-light', 'a real server for the black-box tests (test/blackbox/)', () => firstExisting('/usr/sbin/nginx') ?? onPath('nginx')),
+  h2o: aptTool('h2o', 'h2o', 'a real server for the black-box tests (test/blackbox/)'),
+  python3: aptTool('python3', 'python3', 'its single-threaded http.server: the server BB-ISO-01 must fail (test/blackbox/node.test.ts)'),
 } as const satisfies Record<string, Tool>;
 
 export type ToolName = keyof typeof TOOLS;
 
 /** What `npm test` needs besides npm packages. */
-export const TEST_TOOLS: ToolName[] = ['chromium', 'h2spec', 'vegeta', 'iproute2', 'user-mode-linux', 'kmod', 'curl'];
+export const TEST_TOOLS: ToolName[] = ['chromium', 'h2spec', 'vegeta', 'nginx', 'h2o', 'python3', 'iproute2', 'user-mode-linux', 'kmod', 'curl'];
 
 /** Of TEST_TOOLS, those whose tests skip themselves (with the reason) when the tool cannot be had:
  * the shaping tests, which also need root. Missing, they are a warning, not a setup failure. */

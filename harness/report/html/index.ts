@@ -5,7 +5,7 @@
 // allows only those inline scripts (by hash) and no source at all keeps the page from making any
 // request, and keeps anything a hostile target smuggled into its strings from running.
 import { createHash } from 'node:crypto';
-import type { ScenarioRecord } from '../../conformance/runner.ts';
+import { runTitle, type ScenarioRecord } from '../../conformance/runner.ts';
 import { changeIndex, changeSummary } from '../baseline.ts';
 import { countStatus, resultKey, transportsOf, type ReportDocument } from '../document.ts';
 import type { Reporter } from '../reporter.ts';
@@ -48,7 +48,7 @@ function banner(doc: ReportDocument): string {
   const verdict = runVerdict(n);
   const servers = [...new Set(doc.targets.map((t) => t.info.server))];
   const lines = [
-    `<header class="banner ${verdict}"><h1><span class="verdict">${STATUS_TEXT[verdict]}</span> dawdle conformance${servers.length ? ` — ${esc(servers.join(', '))}` : ''}</h1>`,
+    `<header class="banner ${verdict}"><h1><span class="verdict">${STATUS_TEXT[verdict]}</span> ${runTitle(doc)}${servers.length ? ` — ${esc(servers.join(', '))}` : ''}</h1>`,
     `<p class="counts"><span class="n fail">${n.fail} failed</span> <span class="n error">${n.error} ${n.error === 1 ? 'error' : 'errors'} (could not judge)</span> <span class="n pass">${n.pass} passed</span> <span class="n skip">${n.skip} skipped</span> · ${doc.results.length} verdicts on ${esc(transportsOf(doc).join(', ') || 'no transport')} · ${fmtDuration(doc.durationMs)} · started ${esc(doc.startedAt)}</p>`,
     `<p class="targets">${doc.targets.map((t) => `<code>${esc(t.url)}</code>`).join(' ')}</p>`,
   ];
@@ -74,7 +74,7 @@ export function renderHtml(doc: ReportDocument): string {
   const data = jsonForScript({ charts: chartData, total: doc.results.length });
   const n = countStatus(doc.results);
   const counted = [n.fail > 0 ? `${n.fail} failed` : '', n.error > 0 ? `${n.error} could not be judged` : ''].filter((x) => x !== '').join(', ');
-  const title = `dawdle conformance: ${STATUS_TEXT[runVerdict(n)]}${counted ? ` (${counted})` : ''} — ${[...new Set(doc.targets.map((t) => t.info.server))].join(', ')}`;
+  const title = `${runTitle(doc)}: ${STATUS_TEXT[runVerdict(n)]}${counted ? ` (${counted})` : ''} — ${[...new Set(doc.targets.map((t) => t.info.server))].join(', ')}`;
   const csp = `default-src 'none'; script-src ${hash(a.uplotJs)} ${hash(a.js)}; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'`;
   return `<!doctype html>
 <html lang="en">
