@@ -6,9 +6,10 @@
 //   (a filter matches the file's path from the repository's root, e.g. test/capacity or faults)
 //
 // Most files wait (on sockets, timeouts, child servers) rather than compute, so they run side by
-// side, --jobs at a time (default 4). A file can say how it must run, in a comment line of its own
+// side, --jobs at a time (default 6). A file can say how it must run, in a comment line of its own
 // anywhere in its first 40 lines:
-//   // @test alone       runs with no other file running (it judges timing or memory under load)
+//   // @test alone       runs one at a time in a quiet lane, beside at most two other files (it
+//                        judges latency or memory under load)
 //   // @test shards N    split into N processes run side by side; each gets TEST_SHARD=i/N
 //                        (0-based) and runs its share of its cases (test/shard.ts)
 //   // @test quick       part of `npm run test:quick` (the edit-run loop)
@@ -91,21 +92,40 @@ function runJob(job: Job): Promise<Result> {
 }
 
 /**
- * Runs `alone` jobs one by one with nothing beside them, then the rest `jobs` at a time, heaviest
- * first (so the longest file does not start last).
+ * `alone` jobs run one by one in a lane of their own, with at most QUIET_COMPANY other files beside
+ * them (files that mostly wait: the machine stays nearly idle); the rest run `jobs` at a time once
+ * the quiet lane is done, heaviest first (so the longest file does not start last).
  */
+const QUIET_COMPANY = 2;
 async function schedule(all: Job[], jobs: number): Promise<Result[]> {
   const results: Result[] = [];
-  for (const j of all.filter((x) => x.alone)) results.push(await runJob(j));
   const queue = all.filter((x) => !x.alone).sort((a, b) => b.weight - a.weight);
-  await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, async () => {
-    for (let j = queue.shift(); j !== undefined; j = queue.shift()) results.push(await runJob(j));
-  }));
+  let quiet = true;
+  let active = 0;
+  const wake: Array<() => void> = [];
+  const allowed = () => (quiet ? Math.min(QUIET_COMPANY, jobs) : jobs);
+  const quietLane = (async () => {
+    for (const j of all.filter((x) => x.alone)) results.push(await runJob(j));
+    quiet = false;
+    for (const w of wake.splice(0)) w();
+  })();
+  const worker = async () => {
+    for (;;) {
+      while (active >= allowed() && queue.length > 0) await new Promise<void>((r) => wake.push(r));
+      const j = queue.shift();
+      if (j === undefined) return;
+      active++;
+      results.push(await runJob(j));
+      active--;
+      wake.shift()?.();
+    }
+  };
+  await Promise.all([quietLane, ...Array.from({ length: Math.min(jobs, queue.length) }, worker)]);
   return results;
 }
 
 const { values: opts, positionals: filters } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, jobs: { type: 'string', default: '4' } },
+  options: { quick: { type: 'boolean', default: false }, jobs: { type: 'string', default: '6' } },
   allowPositionals: true, strict: true,
 });
 const jobs = Number(opts.jobs);
