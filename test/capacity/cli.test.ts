@@ -4,7 +4,7 @@
 // `dawdle staleness` on /ticker tells a profile that keeps up from one that cannot; Ctrl-C writes
 // what was measured, marked partial, and exits 130.
 //
-// @test weight 60
+// @test weight 75
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';

@@ -5,7 +5,7 @@
 // the first (confirmed) breaking step is at K or above, one step further. Steps are short and the
 // SLO is generous (a queued request waits seconds, an unqueued one milliseconds).
 //
-// @test weight 30
+// @test weight 45
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';

@@ -1,6 +1,6 @@
 // `dawdle conformance` as a user runs it: exit codes, one-line errors, report files.
 //
-// @test weight 21
+// @test weight 55
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';

@@ -2,7 +2,7 @@
 // --gate against a correct and a faulty server, `dawdle report` re-rendering and diffing, bad
 // report files (exit 2, one line), and an interrupted run still writing valid reports.
 //
-// @test weight 21
+// @test weight 55
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';

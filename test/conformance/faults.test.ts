@@ -6,7 +6,7 @@
 // load and memory, which none of these faults changes, and take ~10 s each).
 //
 // @test shards 5
-// @test weight 240
+// @test weight 300
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fileURLToPath } from 'node:url';

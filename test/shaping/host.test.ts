@@ -3,7 +3,7 @@
 // nothing left behind, even after SIGTERM; --cleanup removes a dead run's leftovers only.
 // Not root: every test here is skipped with the reason (uvu counts them as skipped).
 //
-// @test weight 15
+// @test weight 80
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
