@@ -12,7 +12,7 @@ import { GATES, type Gate } from '../report/baseline.ts';
 import { resultLine } from '../report/console.ts';
 import { EXIT, UserError } from './exit-codes.ts';
 import { ProgressLine } from './progress.ts';
-import { readReportArg, withOutputOptions, type OutputArgs } from './report-files.ts';
+import { checkOutputPaths, readReportArg, withOutputOptions, type OutputArgs } from './report-files.ts';
 import { finishRun, interruptible } from './run-end.ts';
 
 export function blackboxCommand(y: Argv) {
@@ -92,6 +92,7 @@ async function blackbox(a: BlackboxArgs): Promise<number> {
     throw err;
   }
   const baseline = a.baseline !== undefined ? readReportArg(a.baseline, '--baseline') : undefined;
+  checkOutputPaths(Object.values(a.outputs));
   const interactive = process.stdout.isTTY === true && process.env.CI !== 'true';
   const { controller, dispose } = interruptible();
   try {

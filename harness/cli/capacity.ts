@@ -17,7 +17,8 @@ import { parseSlo } from '../capacity/slo.ts';
 import { parseRate, parseSteps } from '../capacity/steps.ts';
 import { ServerProcessError, startServerProcess, type ServerProcess } from '../conformance/server-process.ts';
 import { FAST_HTTP, type FastHttp } from '../load/vegeta.ts';
-import { writeFileAtomic } from '../report/files.ts';
+import { writeEachFile } from '../report/files.ts';
+import { checkOutputPaths, reportWrites } from './report-files.ts';
 import { TOOLS } from '../tools/catalogue.ts';
 import { manualInstall } from '../tools/tool.ts';
 import { EXIT, UserError } from './exit-codes.ts';
@@ -104,6 +105,7 @@ async function capacity(a: Args, kind: 'capacity' | 'staleness'): Promise<number
   for (const name of a['slow-profile'].split(',').map((s) => s.trim()).filter(Boolean)) profiles.push(await readProfile(name));
   if (profiles.length === 0) throw new UserError('--slow-profile: name at least one profile');
   const baseline = a.baseline !== undefined ? readBaseline(a.baseline) : undefined;
+  checkOutputPaths([a.json, a['summary-md'], a.html]);
 
   const controller = new AbortController();
   let interrupts = 0;
@@ -167,20 +169,13 @@ async function capacity(a: Args, kind: 'capacity' | 'staleness'): Promise<number
 }
 
 function writeOutputs(doc: CapacityDocument, a: Args): void {
-  const outs: Array<[string | undefined, () => string, boolean]> = [
-    [a.json, () => `${JSON.stringify(doc, null, 2)}\n`, false],
-    [a['summary-md'], () => renderMarkdown(doc), false],
-    [a.html, () => renderCapacityHtml(doc), true],
+  const outs: Array<[string | undefined, () => string]> = [
+    [a.json, () => `${JSON.stringify(doc, null, 2)}\n`],
+    [a['summary-md'], () => renderMarkdown(doc)],
+    [a.html, () => renderCapacityHtml(doc)],
   ];
-  for (const [path, render, html] of outs) {
-    if (path === undefined || path === '') continue;
-    try {
-      writeFileAtomic(path, render());
-    } catch (err) {
-      throw new UserError(`cannot write ${path}: ${(err as Error).message}`);
-    }
-    process.stdout.write(`wrote ${path}${html ? ` (open ${pathToFileURL(resolve(path)).href})` : ''}\n`);
-  }
+  const files = outs.filter(([p]) => p !== undefined && p !== '').map(([path, render]) => ({ path: path!, render }));
+  reportWrites(writeEachFile(files), new Set(a.html ? [a.html] : []));
 }
 
 function readBaseline(file: string): { doc: CapacityDocument; file: string } {

@@ -16,7 +16,7 @@ import { isTransportName, TRANSPORT_NAMES, type TransportName } from '../conform
 import { GATES, type Gate } from '../report/baseline.ts';
 import { resultLine } from '../report/console.ts';
 import { EXIT, UserError } from './exit-codes.ts';
-import { readReportArg, withOutputOptions, type OutputArgs } from './report-files.ts';
+import { checkOutputPaths, readReportArg, withOutputOptions, type OutputArgs } from './report-files.ts';
 import { finishRun, interruptible } from './run-end.ts';
 import { ProgressLine } from './progress.ts';
 import { DAWDLE_VERSION } from './version.ts';
@@ -66,6 +66,7 @@ export function conformanceCommand(y: Argv) {
         }),
     async (argv) => {
       if (argv.network !== undefined && process.env[INNER_ENV] !== '1') {
+        checkOutputPaths([argv.json, argv.junit, argv.html, argv['summary-md']]);
         process.exitCode = await conformanceShaped({
           network: argv.network, backend: argv['network-backend'] as BackendChoice, targets: argv.target ?? [],
           outputs: { json: argv.json, junit: argv.junit, html: argv.html, 'summary-md': argv['summary-md'] },
@@ -127,6 +128,7 @@ async function conformance(a: ConformanceArgs): Promise<number> {
   if (a.profile !== undefined) a.options = { ...a.options, crowdProfile: await readProfile(a.profile) };
   // Read before the run: a bad baseline should not cost a whole run.
   const baseline = a.baseline !== undefined ? readReportArg(a.baseline, '--baseline') : undefined;
+  checkOutputPaths(Object.values(a.outputs));
   const interactive = process.stdout.isTTY === true && process.env.CI !== 'true';
   const { controller, dispose } = interruptible();
 
