@@ -14,14 +14,15 @@ import { EXIT, UserError } from './exit-codes.ts';
 import { ProgressLine } from './progress.ts';
 import { checkOutputPaths, readReportArg, withOutputOptions, type OutputArgs } from './report-files.ts';
 import { finishRun, interruptible } from './run-end.ts';
+import { refuseRemote, withAllowRemote } from './remote.ts';
 
 export function blackboxCommand(y: Argv) {
   return y.command(
     'blackbox',
     'judge how any HTTP server treats slow clients from outside (no probe endpoints): the BB catalogue',
     (a) =>
-      withOutputOptions(a)
-        .option('target', { type: 'string', demandOption: true, describe: 'base URL of the server (http:// for h1, https:// for h1tls); loopback only' })
+      withAllowRemote(withOutputOptions(a))
+        .option('target', { type: 'string', demandOption: true, describe: 'base URL of the server (http:// for h1, https:// for h1tls); loopback unless --allow-remote' })
         .option('path', { type: 'string', default: '/', describe: 'a large response on the target (tens of MB: more than a stalled client\'s kernel buffers absorb)' })
         .option('body-path', { type: 'string', describe: 'where the server reads a request body (BB-REQ-02; default: --path)' })
         .option('small-path', { type: 'string', default: '/', describe: 'a small response for the fast client of BB-ISO-01' })
@@ -41,7 +42,6 @@ export function blackboxCommand(y: Argv) {
             throw new Error(`--target: "${argv.target}" is not a URL (e.g. http://127.0.0.1:8080)`);
           }
           if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`--target: "${argv.target}" must be http:// or https://`);
-          if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) throw new Error(`--target: "${argv.target}" is not on loopback (127.0.0.1, localhost, [::1])`);
           for (const t of (argv.transport ?? []).flatMap((x) => x.split(','))) {
             if (!isTransportName(t)) throw new Error(`--transport: unknown transport "${t}" (known: ${TRANSPORT_NAMES.join(', ')})`);
           }
@@ -52,6 +52,7 @@ export function blackboxCommand(y: Argv) {
           return true;
         }),
     async (argv) => {
+      refuseRemote(new URL(argv.target), 'blackbox', argv['allow-remote']);
       let expect: Expectations;
       try {
         expect = parseExpect(argv.expect ?? []);

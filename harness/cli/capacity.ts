@@ -19,6 +19,7 @@ import { ServerProcessError, startServerProcess, type ServerProcess } from '../c
 import { FAST_HTTP, type FastHttp } from '../load/vegeta.ts';
 import { writeEachFile } from '../report/files.ts';
 import { checkOutputPaths, reportWrites } from './report-files.ts';
+import { isLoopbackHost, refuseRemote, withAllowRemote } from './remote.ts';
 import { TOOLS } from '../tools/catalogue.ts';
 import { manualInstall } from '../tools/tool.ts';
 import { EXIT, UserError } from './exit-codes.ts';
@@ -29,9 +30,8 @@ const EMBEDDED = fileURLToPath(new URL('../capacity/embedded-server-main.ts', im
 const TICKER_PATH = '/ticker?interval_ms=100&bytes=200';
 
 function options(a: Argv, kind: 'capacity' | 'staleness') {
-  return a
+  return withAllowRemote(a)
     .option('target', { type: 'string', describe: 'base URL of the server (http://, or https:// where slow and fast clients use TLS); default: the embedded reference server' })
-    .option('allow-remote', { type: 'boolean', default: false, describe: 'allow a target that is not on loopback (you load someone\'s server)' })
     .option('slow-profile', { type: 'string', default: '3g', describe: 'client profile(s) of the slow clients, comma-separated (names from profiles/ or YAML files)' })
     .option('slow', { type: 'string', default: '0..400:100', describe: 'steps of the slow population: FROM..TO:STEP or a list (0,100,400)' })
     .option('slow-path', { type: 'string', default: kind === 'staleness' ? TICKER_PATH : '/stream?bytes=100000000', describe: 'what each slow client asks for (and again when it ends)' })
@@ -66,7 +66,6 @@ export function capacityCommand(y: Argv) {
     });
 }
 
-const LOOPBACK = (host: string) => host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '[::1]' || host === '::1';
 
 async function capacity(a: Args, kind: 'capacity' | 'staleness'): Promise<number> {
   // ---- everything checked before anything runs ----
@@ -94,8 +93,8 @@ async function capacity(a: Args, kind: 'capacity' | 'staleness'): Promise<number
   if (a.target !== undefined) {
     try { target = new URL(a.target); } catch { throw new UserError(`--target "${a.target}" is not a URL (e.g. http://127.0.0.1:8080)`); }
     if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new UserError(`--target "${a.target}" must be http:// or https://`);
-    if (!LOOPBACK(target.hostname) && !a['allow-remote']) throw new UserError(`--target ${target.host} is not on loopback: a capacity run loads the server hard; add --allow-remote if it is yours to load`);
-    if (!LOOPBACK(target.hostname) && a.pid !== undefined) throw new UserError(`--pid reads /proc of this machine: it cannot describe the remote target ${target.host}`);
+    refuseRemote(target, kind, a['allow-remote']);
+    if (!isLoopbackHost(target.hostname) && a.pid !== undefined) throw new UserError(`--pid reads /proc of this machine: it cannot describe the remote target ${target.host}`);
   }
   if (a['fast-http'] === 'h2' && target !== null && target.protocol !== 'https:') throw new UserError(`--fast-http h2 is HTTP/2 over TLS: give an https:// --target (or h2c for cleartext)`);
   if (a['fast-http'] === 'h2c' && target?.protocol === 'https:') throw new UserError('--fast-http h2c is HTTP/2 in cleartext: give an http:// --target (or h2 for TLS)');
