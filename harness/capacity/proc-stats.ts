@@ -3,13 +3,19 @@
 // the difference of two samples. Null where /proc cannot tell (no such process, not Linux).
 import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, fetch } from 'undici';
+import { tlsVerifyOptions } from '../clients/tls-policy.ts';
 
-/** For /__probe/info over HTTPS: a test server's certificate is self-signed, not verified. */
-const insecure = new Agent({ connect: { rejectUnauthorized: false } });
+/** For /__probe/info over HTTPS: as the TLS policy says (default: not verified, test servers are self-signed). */
+let agent: { a: Agent; verify: ReturnType<typeof tlsVerifyOptions> } | null = null;
+function dispatcher(): Agent {
+  const verify = tlsVerifyOptions();
+  if (agent === null || agent.verify.rejectUnauthorized !== verify.rejectUnauthorized || agent.verify.ca !== verify.ca) agent = { a: new Agent({ connect: verify }), verify };
+  return agent.a;
+}
 
-/** GET `path` of `base` (2 s at most; TLS certificates not verified). */
+/** GET `path` of `base` (2 s at most; certificates verified as the TLS policy says). */
 export function getInfo(base: string, path: string) {
-  return fetch(new URL(path, base), { signal: AbortSignal.timeout(2000), dispatcher: insecure });
+  return fetch(new URL(path, base), { signal: AbortSignal.timeout(2000), dispatcher: dispatcher() });
 }
 
 export interface ProcSample {

@@ -15,13 +15,14 @@ import { ProgressLine } from './progress.ts';
 import { checkOutputPaths, readReportArg, withOutputOptions, type OutputArgs } from './report-files.ts';
 import { finishRun, interruptible } from './run-end.ts';
 import { refuseRemote, withAllowRemote } from './remote.ts';
+import { applyTlsOptions, withTlsOptions } from './tls-options.ts';
 
 export function blackboxCommand(y: Argv) {
   return y.command(
     'blackbox',
     'judge how any HTTP server treats slow clients from outside (no probe endpoints): the BB catalogue',
     (a) =>
-      withAllowRemote(withOutputOptions(a))
+      withTlsOptions(withAllowRemote(withOutputOptions(a)))
         .option('target', { type: 'string', demandOption: true, describe: 'base URL of the server (http:// for h1, https:// for h1tls); loopback unless --allow-remote' })
         .option('path', { type: 'string', default: '/', describe: 'a large response on the target (tens of MB: more than a stalled client\'s kernel buffers absorb)' })
         .option('body-path', { type: 'string', describe: 'where the server reads a request body (BB-REQ-02; default: --path)' })
@@ -53,6 +54,7 @@ export function blackboxCommand(y: Argv) {
         }),
     async (argv) => {
       refuseRemote(new URL(argv.target), 'blackbox', argv['allow-remote']);
+      const tls = applyTlsOptions(argv);
       let expect: Expectations;
       try {
         expect = parseExpect(argv.expect ?? []);
@@ -61,6 +63,7 @@ export function blackboxCommand(y: Argv) {
         throw err;
       }
       process.exitCode = await blackbox({
+        tls,
         target: argv.target, transports: (argv.transport ?? []).flatMap((x) => x.split(',')) as TransportName[], path: argv.path, smallPath: argv['small-path'], bodyPath: argv['body-path'], expect, pid: argv.pid, crowd: argv.crowd, only: argv.only,
         outputs: { json: argv.json, junit: argv.junit, html: argv.html, 'summary-md': argv['summary-md'] },
         baseline: argv.baseline, gate: argv.gate as Gate, strict: argv.strict,
@@ -70,6 +73,8 @@ export function blackboxCommand(y: Argv) {
 }
 
 interface BlackboxArgs {
+  /** The TLS policy in words (the report's options.tls). */
+  tls: string;
   target: string;
   transports: TransportName[];
   path: string;
@@ -117,7 +122,7 @@ async function blackbox(a: BlackboxArgs): Promise<number> {
       throw err;
     }
     progress.clear();
-    return finishRun(result, { interactive, outputs: a.outputs, gate: a.gate, ...(baseline && a.baseline !== undefined ? { baseline: { doc: baseline, path: a.baseline } } : {}) });
+    return finishRun(result, { tls: a.tls, interactive, outputs: a.outputs, gate: a.gate, ...(baseline && a.baseline !== undefined ? { baseline: { doc: baseline, path: a.baseline } } : {}) });
   } finally {
     dispose();
   }

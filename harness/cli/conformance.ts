@@ -18,6 +18,7 @@ import { resultLine } from '../report/console.ts';
 import { EXIT, UserError } from './exit-codes.ts';
 import { checkOutputPaths, readReportArg, withOutputOptions, type OutputArgs } from './report-files.ts';
 import { finishRun, interruptible } from './run-end.ts';
+import { applyTlsOptions, tlsArgs, withTlsOptions } from './tls-options.ts';
 import { ProgressLine } from './progress.ts';
 import { DAWDLE_VERSION } from './version.ts';
 import { conformanceShaped, INNER_ENV } from './conformance-shaped.ts';
@@ -30,7 +31,7 @@ export function conformanceCommand(y: Argv) {
     'conformance',
     'check a server against the requirement catalogue (default: the embedded reference server)',
     (a) =>
-      withOutputOptions(a)
+      withTlsOptions(withOutputOptions(a))
         .option('target', { type: 'string', array: true, describe: 'base URL of a server with the probe endpoints (http:// for h1 and h2c, https:// for h1tls and h2); repeatable' })
         .option('transport', { type: 'string', array: true, describe: `transports to run (${TRANSPORT_NAMES.join(', ')}); default: every one a target offers` })
         .option('only', { type: 'string', describe: 'requirement IDs to run, comma-separated, * wildcards (e.g. "WIN-*,TMO-01")' })
@@ -76,12 +77,14 @@ export function conformanceCommand(y: Argv) {
             ...(argv.baseline !== undefined ? ['--baseline', argv.baseline] : []),
             '--gate', argv.gate, ...(argv.slow ? ['--slow'] : []), ...(argv.strict ? ['--strict'] : []),
             ...(argv.profile !== undefined ? ['--profile', argv.profile] : []),
-            '--probe-prefix', argv['probe-prefix'], '--fill-bytes', String(argv['fill-bytes']), '--concurrency', String(argv.concurrency),
+            ...tlsArgs(argv), '--probe-prefix', argv['probe-prefix'], '--fill-bytes', String(argv['fill-bytes']), '--concurrency', String(argv.concurrency),
           ],
         });
         return;
       }
+      const tls = applyTlsOptions(argv);
       process.exitCode = await conformance({
+        tls,
         targets: argv.target ?? [],
         transports: (argv.transport ?? []).flatMap((x) => x.split(',')) as TransportName[],
         only: argv.only,
@@ -106,6 +109,8 @@ export function conformanceCommand(y: Argv) {
 }
 
 interface ConformanceArgs {
+  /** The TLS policy in words (the report's options.tls). */
+  tls: string;
   targets: string[];
   transports: TransportName[];
   only: string | undefined;
@@ -169,7 +174,7 @@ async function conformance(a: ConformanceArgs): Promise<number> {
     }, prepared);
     progress.clear();
     for (const probe of new Set(prepared.map((p) => p.probe))) await probe.close();
-    return finishRun(result, { interactive, outputs: a.outputs, gate: a.gate, ...(baseline && a.baseline !== undefined ? { baseline: { doc: baseline, path: a.baseline } } : {}) });
+    return finishRun(result, { tls: a.tls, interactive, outputs: a.outputs, gate: a.gate, ...(baseline && a.baseline !== undefined ? { baseline: { doc: baseline, path: a.baseline } } : {}) });
   } finally {
     dispose();
     if (embedded) await embedded.stop();

@@ -1,5 +1,6 @@
 // Control traffic to a target's probe endpoints (probe protocol v1): info, scripts, journals.
-// Plain undici; certificates are not verified (targets under test use self-signed ones). Every answer
+// Plain undici; certificates verified as the harness's TLS policy says (default: not verified,
+// targets under test use self-signed ones). Every answer
 // is read up to a cap (BODY_LIMITS): a body that never ends is a TargetError, not unbounded memory.
 import { Agent, request } from 'undici';
 import {
@@ -7,6 +8,7 @@ import {
 } from '../../protocol/index.ts';
 import { readInfo } from './info-reader.ts';
 import { sleepOrAbort } from './abortable.ts';
+import { tlsVerifyOptions } from '../clients/tls-policy.ts';
 
 export type TargetErrorCode = 'ERR_TARGET_UNREACHABLE' | 'ERR_NOT_PROBE' | 'ERR_PROBE_REJECTED' | 'ERR_JOURNAL';
 
@@ -52,7 +54,7 @@ export class ProbeClient {
     this.url = new URL(o.url);
     this.prefix = o.prefix ?? DEFAULT_PROBE_PREFIX;
     this.timeoutMs = o.timeoutMs ?? 5000;
-    this.agent = new Agent({ connect: { rejectUnauthorized: false, timeout: this.timeoutMs }, pipelining: 1 });
+    this.agent = new Agent({ connect: { ...tlsVerifyOptions(), timeout: this.timeoutMs }, pipelining: 1 });
   }
 
   /** GET {prefix}/info, validated. Unreachable or not the probe protocol: TargetError, one line. */
