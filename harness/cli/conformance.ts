@@ -66,6 +66,8 @@ export function conformanceCommand(y: Argv) {
           return true;
         }),
     async (argv) => {
+      // A bad --ca is exit 2 here, before a link is made or a server started.
+      const tls = applyTlsOptions(argv);
       if (argv.network !== undefined && process.env[INNER_ENV] !== '1') {
         checkOutputPaths([argv.json, argv.junit, argv.html, argv['summary-md']]);
         process.exitCode = await conformanceShaped({
@@ -82,7 +84,6 @@ export function conformanceCommand(y: Argv) {
         });
         return;
       }
-      const tls = applyTlsOptions(argv);
       process.exitCode = await conformance({
         tls,
         targets: argv.target ?? [],
