@@ -5,8 +5,7 @@
 // marked partial, and exits 130.
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
-import { resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
 import { loadProfile, ProfileError, type LoadedProfile } from '../clients/profiles.ts';
 import { renderCapacityHtml } from '../capacity/report-html.ts';
