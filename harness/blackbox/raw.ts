@@ -4,6 +4,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { wallNow, type TimelineEvent } from '../clients/index.ts';
+import { tlsVerifyOptions } from '../clients/tls-policy.ts';
 
 export class RawConnection {
   readonly timeline: TimelineEvent[] = [];
@@ -17,7 +18,7 @@ export class RawConnection {
   static open(host: string, port: number, useTls: boolean, timeoutMs: number): Promise<RawConnection> {
     return new Promise((resolve, reject) => {
       const socket = useTls
-        ? tls.connect({ host, port, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'], ...(net.isIP(host) ? {} : { servername: host }) })
+        ? tls.connect({ host, port, ...tlsVerifyOptions(), ALPNProtocols: ['http/1.1'], ...(net.isIP(host) ? {} : { servername: host }) })
         : net.connect({ host, port });
       const c = new RawConnection(socket);
       const t = setTimeout(() => { socket.destroy(); reject(new Error(`connect to ${host}:${port} timed out after ${timeoutMs} ms`)); }, timeoutMs);

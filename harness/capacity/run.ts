@@ -8,7 +8,7 @@ import { attack, type FastHttp } from '../load/vegeta.ts';
 import { FastWindow } from './fast-window.ts';
 import { encodeHistogram, summarise } from './histogram.ts';
 import { SlowPopulation, type MergedWindow, type PopulationTick } from './population.ts';
-import { cpuPercent, getInfo, probeInfo, sampleProc, type ProcSample } from './proc-stats.ts';
+import { cpuPercent, getInfo, probeInfo, readJsonCapped, sampleProc, type ProcSample } from './proc-stats.ts';
 import {
   analyse, CAPACITY_SCHEMA, type CapacityDocument, type CapacityFinding, type ProfileRun, type StalenessFigures, type StepResult,
 } from './result.ts';
@@ -287,7 +287,7 @@ async function probeServerName(base: string): Promise<string | null> {
   try {
     const r = await getInfo(base, '/__probe/info');
     if (!r.ok) return r.headers.get('server');
-    const o = (await r.json()) as { server?: unknown };
+    const o = (await readJsonCapped(r)) as { server?: unknown };
     return typeof o.server === 'string' ? o.server : null;
   } catch {
     return null;

@@ -12,16 +12,18 @@ import { GATES, type Gate } from '../report/baseline.ts';
 import { resultLine } from '../report/console.ts';
 import { EXIT, UserError } from './exit-codes.ts';
 import { ProgressLine } from './progress.ts';
-import { readReportArg, withOutputOptions, type OutputArgs } from './report-files.ts';
+import { checkOutputPaths, readReportArg, withOutputOptions, type OutputArgs } from './report-files.ts';
 import { finishRun, interruptible } from './run-end.ts';
+import { refuseRemote, withAllowRemote } from './remote.ts';
+import { applyTlsOptions, withTlsOptions } from './tls-options.ts';
 
 export function blackboxCommand(y: Argv) {
   return y.command(
     'blackbox',
     'judge how any HTTP server treats slow clients from outside (no probe endpoints): the BB catalogue',
     (a) =>
-      withOutputOptions(a)
-        .option('target', { type: 'string', demandOption: true, describe: 'base URL of the server (http:// for h1, https:// for h1tls); loopback only' })
+      withTlsOptions(withAllowRemote(withOutputOptions(a)))
+        .option('target', { type: 'string', demandOption: true, describe: 'base URL of the server (http:// for h1, https:// for h1tls); loopback unless --allow-remote' })
         .option('path', { type: 'string', default: '/', describe: 'a large response on the target (tens of MB: more than a stalled client\'s kernel buffers absorb)' })
         .option('body-path', { type: 'string', describe: 'where the server reads a request body (BB-REQ-02; default: --path)' })
         .option('small-path', { type: 'string', default: '/', describe: 'a small response for the fast client of BB-ISO-01' })
@@ -41,7 +43,6 @@ export function blackboxCommand(y: Argv) {
             throw new Error(`--target: "${argv.target}" is not a URL (e.g. http://127.0.0.1:8080)`);
           }
           if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`--target: "${argv.target}" must be http:// or https://`);
-          if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) throw new Error(`--target: "${argv.target}" is not on loopback (127.0.0.1, localhost, [::1])`);
           for (const t of (argv.transport ?? []).flatMap((x) => x.split(','))) {
             if (!isTransportName(t)) throw new Error(`--transport: unknown transport "${t}" (known: ${TRANSPORT_NAMES.join(', ')})`);
           }
@@ -52,6 +53,8 @@ export function blackboxCommand(y: Argv) {
           return true;
         }),
     async (argv) => {
+      refuseRemote(new URL(argv.target), 'blackbox', argv['allow-remote']);
+      const tls = applyTlsOptions(argv);
       let expect: Expectations;
       try {
         expect = parseExpect(argv.expect ?? []);
@@ -60,6 +63,7 @@ export function blackboxCommand(y: Argv) {
         throw err;
       }
       process.exitCode = await blackbox({
+        tls,
         target: argv.target, transports: (argv.transport ?? []).flatMap((x) => x.split(',')) as TransportName[], path: argv.path, smallPath: argv['small-path'], bodyPath: argv['body-path'], expect, pid: argv.pid, crowd: argv.crowd, only: argv.only,
         outputs: { json: argv.json, junit: argv.junit, html: argv.html, 'summary-md': argv['summary-md'] },
         baseline: argv.baseline, gate: argv.gate as Gate, strict: argv.strict,
@@ -69,6 +73,8 @@ export function blackboxCommand(y: Argv) {
 }
 
 interface BlackboxArgs {
+  /** The TLS policy in words (the report's options.tls). */
+  tls: string;
   target: string;
   transports: TransportName[];
   path: string;
@@ -92,6 +98,7 @@ async function blackbox(a: BlackboxArgs): Promise<number> {
     throw err;
   }
   const baseline = a.baseline !== undefined ? readReportArg(a.baseline, '--baseline') : undefined;
+  checkOutputPaths(Object.values(a.outputs));
   const interactive = process.stdout.isTTY === true && process.env.CI !== 'true';
   const { controller, dispose } = interruptible();
   try {
@@ -115,7 +122,7 @@ async function blackbox(a: BlackboxArgs): Promise<number> {
       throw err;
     }
     progress.clear();
-    return finishRun(result, { interactive, outputs: a.outputs, gate: a.gate, ...(baseline && a.baseline !== undefined ? { baseline: { doc: baseline, path: a.baseline } } : {}) });
+    return finishRun(result, { tls: a.tls, interactive, outputs: a.outputs, gate: a.gate, ...(baseline && a.baseline !== undefined ? { baseline: { doc: baseline, path: a.baseline } } : {}) });
   } finally {
     dispose();
   }

@@ -5,8 +5,7 @@
 // marked partial, and exits 130.
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
-import { resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
 import { loadProfile, ProfileError, type LoadedProfile } from '../clients/profiles.ts';
 import { renderCapacityHtml } from '../capacity/report-html.ts';
@@ -17,7 +16,9 @@ import { parseSlo } from '../capacity/slo.ts';
 import { parseRate, parseSteps } from '../capacity/steps.ts';
 import { ServerProcessError, startServerProcess, type ServerProcess } from '../conformance/server-process.ts';
 import { FAST_HTTP, type FastHttp } from '../load/vegeta.ts';
-import { writeFileAtomic } from '../report/files.ts';
+import { writeEachFile } from '../report/files.ts';
+import { checkOutputPaths, reportWrites } from './report-files.ts';
+import { isLoopbackHost, refuseRemote, withAllowRemote } from './remote.ts';
 import { TOOLS } from '../tools/catalogue.ts';
 import { manualInstall } from '../tools/tool.ts';
 import { EXIT, UserError } from './exit-codes.ts';
@@ -28,9 +29,8 @@ const EMBEDDED = fileURLToPath(new URL('../capacity/embedded-server-main.ts', im
 const TICKER_PATH = '/ticker?interval_ms=100&bytes=200';
 
 function options(a: Argv, kind: 'capacity' | 'staleness') {
-  return a
+  return withAllowRemote(a)
     .option('target', { type: 'string', describe: 'base URL of the server (http://, or https:// where slow and fast clients use TLS); default: the embedded reference server' })
-    .option('allow-remote', { type: 'boolean', default: false, describe: 'allow a target that is not on loopback (you load someone\'s server)' })
     .option('slow-profile', { type: 'string', default: '3g', describe: 'client profile(s) of the slow clients, comma-separated (names from profiles/ or YAML files)' })
     .option('slow', { type: 'string', default: '0..400:100', describe: 'steps of the slow population: FROM..TO:STEP or a list (0,100,400)' })
     .option('slow-path', { type: 'string', default: kind === 'staleness' ? TICKER_PATH : '/stream?bytes=100000000', describe: 'what each slow client asks for (and again when it ends)' })
@@ -65,7 +65,6 @@ export function capacityCommand(y: Argv) {
     });
 }
 
-const LOOPBACK = (host: string) => host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '[::1]' || host === '::1';
 
 async function capacity(a: Args, kind: 'capacity' | 'staleness'): Promise<number> {
   // ---- everything checked before anything runs ----
@@ -93,8 +92,8 @@ async function capacity(a: Args, kind: 'capacity' | 'staleness'): Promise<number
   if (a.target !== undefined) {
     try { target = new URL(a.target); } catch { throw new UserError(`--target "${a.target}" is not a URL (e.g. http://127.0.0.1:8080)`); }
     if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new UserError(`--target "${a.target}" must be http:// or https://`);
-    if (!LOOPBACK(target.hostname) && !a['allow-remote']) throw new UserError(`--target ${target.host} is not on loopback: a capacity run loads the server hard; add --allow-remote if it is yours to load`);
-    if (!LOOPBACK(target.hostname) && a.pid !== undefined) throw new UserError(`--pid reads /proc of this machine: it cannot describe the remote target ${target.host}`);
+    refuseRemote(target, kind, a['allow-remote']);
+    if (!isLoopbackHost(target.hostname) && a.pid !== undefined) throw new UserError(`--pid reads /proc of this machine: it cannot describe the remote target ${target.host}`);
   }
   if (a['fast-http'] === 'h2' && target !== null && target.protocol !== 'https:') throw new UserError(`--fast-http h2 is HTTP/2 over TLS: give an https:// --target (or h2c for cleartext)`);
   if (a['fast-http'] === 'h2c' && target?.protocol === 'https:') throw new UserError('--fast-http h2c is HTTP/2 in cleartext: give an http:// --target (or h2 for TLS)');
@@ -104,6 +103,7 @@ async function capacity(a: Args, kind: 'capacity' | 'staleness'): Promise<number
   for (const name of a['slow-profile'].split(',').map((s) => s.trim()).filter(Boolean)) profiles.push(await readProfile(name));
   if (profiles.length === 0) throw new UserError('--slow-profile: name at least one profile');
   const baseline = a.baseline !== undefined ? readBaseline(a.baseline) : undefined;
+  checkOutputPaths([a.json, a['summary-md'], a.html]);
 
   const controller = new AbortController();
   let interrupts = 0;
@@ -167,20 +167,13 @@ async function capacity(a: Args, kind: 'capacity' | 'staleness'): Promise<number
 }
 
 function writeOutputs(doc: CapacityDocument, a: Args): void {
-  const outs: Array<[string | undefined, () => string, boolean]> = [
-    [a.json, () => `${JSON.stringify(doc, null, 2)}\n`, false],
-    [a['summary-md'], () => renderMarkdown(doc), false],
-    [a.html, () => renderCapacityHtml(doc), true],
+  const outs: Array<[string | undefined, () => string]> = [
+    [a.json, () => `${JSON.stringify(doc, null, 2)}\n`],
+    [a['summary-md'], () => renderMarkdown(doc)],
+    [a.html, () => renderCapacityHtml(doc)],
   ];
-  for (const [path, render, html] of outs) {
-    if (path === undefined || path === '') continue;
-    try {
-      writeFileAtomic(path, render());
-    } catch (err) {
-      throw new UserError(`cannot write ${path}: ${(err as Error).message}`);
-    }
-    process.stdout.write(`wrote ${path}${html ? ` (open ${pathToFileURL(resolve(path)).href})` : ''}\n`);
-  }
+  const files = outs.filter(([p]) => p !== undefined && p !== '').map(([path, render]) => ({ path: path!, render }));
+  reportWrites(writeEachFile(files), new Set(a.html ? [a.html] : []));
 }
 
 function readBaseline(file: string): { doc: CapacityDocument; file: string } {

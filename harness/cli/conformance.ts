@@ -16,8 +16,9 @@ import { isTransportName, TRANSPORT_NAMES, type TransportName } from '../conform
 import { GATES, type Gate } from '../report/baseline.ts';
 import { resultLine } from '../report/console.ts';
 import { EXIT, UserError } from './exit-codes.ts';
-import { readReportArg, withOutputOptions, type OutputArgs } from './report-files.ts';
+import { checkOutputPaths, readReportArg, withOutputOptions, type OutputArgs } from './report-files.ts';
 import { finishRun, interruptible } from './run-end.ts';
+import { applyTlsOptions, tlsArgs, withTlsOptions } from './tls-options.ts';
 import { ProgressLine } from './progress.ts';
 import { DAWDLE_VERSION } from './version.ts';
 import { conformanceShaped, INNER_ENV } from './conformance-shaped.ts';
@@ -30,7 +31,7 @@ export function conformanceCommand(y: Argv) {
     'conformance',
     'check a server against the requirement catalogue (default: the embedded reference server)',
     (a) =>
-      withOutputOptions(a)
+      withTlsOptions(withOutputOptions(a))
         .option('target', { type: 'string', array: true, describe: 'base URL of a server with the probe endpoints (http:// for h1 and h2c, https:// for h1tls and h2); repeatable' })
         .option('transport', { type: 'string', array: true, describe: `transports to run (${TRANSPORT_NAMES.join(', ')}); default: every one a target offers` })
         .option('only', { type: 'string', describe: 'requirement IDs to run, comma-separated, * wildcards (e.g. "WIN-*,TMO-01")' })
@@ -65,7 +66,10 @@ export function conformanceCommand(y: Argv) {
           return true;
         }),
     async (argv) => {
+      // A bad --ca is exit 2 here, before a link is made or a server started.
+      const tls = applyTlsOptions(argv);
       if (argv.network !== undefined && process.env[INNER_ENV] !== '1') {
+        checkOutputPaths([argv.json, argv.junit, argv.html, argv['summary-md']]);
         process.exitCode = await conformanceShaped({
           network: argv.network, backend: argv['network-backend'] as BackendChoice, targets: argv.target ?? [],
           outputs: { json: argv.json, junit: argv.junit, html: argv.html, 'summary-md': argv['summary-md'] },
@@ -75,12 +79,13 @@ export function conformanceCommand(y: Argv) {
             ...(argv.baseline !== undefined ? ['--baseline', argv.baseline] : []),
             '--gate', argv.gate, ...(argv.slow ? ['--slow'] : []), ...(argv.strict ? ['--strict'] : []),
             ...(argv.profile !== undefined ? ['--profile', argv.profile] : []),
-            '--probe-prefix', argv['probe-prefix'], '--fill-bytes', String(argv['fill-bytes']), '--concurrency', String(argv.concurrency),
+            ...tlsArgs(argv), '--probe-prefix', argv['probe-prefix'], '--fill-bytes', String(argv['fill-bytes']), '--concurrency', String(argv.concurrency),
           ],
         });
         return;
       }
       process.exitCode = await conformance({
+        tls,
         targets: argv.target ?? [],
         transports: (argv.transport ?? []).flatMap((x) => x.split(',')) as TransportName[],
         only: argv.only,
@@ -105,6 +110,8 @@ export function conformanceCommand(y: Argv) {
 }
 
 interface ConformanceArgs {
+  /** The TLS policy in words (the report's options.tls). */
+  tls: string;
   targets: string[];
   transports: TransportName[];
   only: string | undefined;
@@ -127,6 +134,7 @@ async function conformance(a: ConformanceArgs): Promise<number> {
   if (a.profile !== undefined) a.options = { ...a.options, crowdProfile: await readProfile(a.profile) };
   // Read before the run: a bad baseline should not cost a whole run.
   const baseline = a.baseline !== undefined ? readReportArg(a.baseline, '--baseline') : undefined;
+  checkOutputPaths(Object.values(a.outputs));
   const interactive = process.stdout.isTTY === true && process.env.CI !== 'true';
   const { controller, dispose } = interruptible();
 
@@ -167,7 +175,7 @@ async function conformance(a: ConformanceArgs): Promise<number> {
     }, prepared);
     progress.clear();
     for (const probe of new Set(prepared.map((p) => p.probe))) await probe.close();
-    return finishRun(result, { interactive, outputs: a.outputs, gate: a.gate, ...(baseline && a.baseline !== undefined ? { baseline: { doc: baseline, path: a.baseline } } : {}) });
+    return finishRun(result, { tls: a.tls, interactive, outputs: a.outputs, gate: a.gate, ...(baseline && a.baseline !== undefined ? { baseline: { doc: baseline, path: a.baseline } } : {}) });
   } finally {
     dispose();
     if (embedded) await embedded.stop();

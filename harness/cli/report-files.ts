@@ -5,7 +5,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Argv } from 'yargs';
 import { readReport, ReportInputError, type ReportDocument } from '../report/document.ts';
-import { ReportWriteError, writeReports, type ReportFormat } from '../report/reporters.ts';
+import { outputPathProblem, type WriteOutcome } from '../report/files.ts';
+import { writeReports, type ReportFormat } from '../report/reporters.ts';
 import { UserError } from './exit-codes.ts';
 
 // The HTML report last: its line (with a file:// URL to open) ends the output.
@@ -25,18 +26,34 @@ export function outputsOf(argv: OutputArgs): Array<{ format: ReportFormat; path:
   return OUTPUT_FORMATS.filter((f) => typeof argv[f] === 'string' && argv[f] !== '').map((f) => ({ format: f, path: argv[f]! }));
 }
 
-/** Writes every requested file and says so; the HTML report's line names it as a file:// URL too. */
+/**
+ * Before a run: every output path can be written (its directory exists or can be created, and is
+ * writable), else a UserError (exit 2, one line) naming the first that cannot.
+ */
+export function checkOutputPaths(paths: ReadonlyArray<string | undefined>): void {
+  for (const p of paths) {
+    if (p === undefined || p === '') continue;
+    const problem = outputPathProblem(p);
+    if (problem !== null) throw new UserError(`cannot write ${p}: ${problem} (checked before the run)`);
+  }
+}
+
+/**
+ * Writes every requested file and says so; the HTML report's line names it as a file:// URL too.
+ * A file that cannot be written does not stop the others: once they are written, a UserError
+ * (exit 2, one line) names the ones that failed.
+ */
 export function writeOutputs(doc: ReportDocument, outputs: ReadonlyArray<{ format: ReportFormat; path: string }>): void {
-  try {
-    writeReports(doc, outputs);
-  } catch (err) {
-    if (err instanceof ReportWriteError) throw new UserError(err.message);
-    throw err;
+  reportWrites(writeReports(doc, outputs), new Set(outputs.filter((o) => o.format === 'html').map((o) => o.path)));
+}
+
+/** One "wrote" line per written file (file:// URL for `html` ones), then the failures as one UserError. */
+export function reportWrites(r: WriteOutcome, html: ReadonlySet<string> = new Set()): void {
+  for (const p of r.written) {
+    const extra = html.has(p) ? ` (open ${pathToFileURL(resolve(p)).href})` : '';
+    process.stdout.write(`wrote ${p}${extra}\n`);
   }
-  for (const o of outputs) {
-    const extra = o.format === 'html' ? ` (open ${pathToFileURL(resolve(o.path)).href})` : '';
-    process.stdout.write(`wrote ${o.path}${extra}\n`);
-  }
+  if (r.failed.length > 0) throw new UserError(r.failed.map((f) => `cannot write ${f.path}: ${f.message}`).join('; '));
 }
 
 /** A report named on the command line; `what` prefixes the message ("--baseline"). */

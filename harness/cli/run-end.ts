@@ -31,6 +31,8 @@ export function interruptible(): { controller: AbortController; dispose(): void 
 }
 
 export interface RunEnd {
+  /** How TLS certificates were treated, in words (recorded as the report's options.tls). */
+  tls: string;
   interactive: boolean;
   outputs: OutputArgs;
   gate: Gate;
@@ -41,7 +43,7 @@ export interface RunEnd {
 /** Prints the summary (and comparison), writes the reports and returns the run's exit code. */
 export function finishRun(result: RunResult, o: RunEnd): number {
   process.stdout.write(`\n${summaryTable(result, { color: o.interactive })}\n`);
-  const doc: ReportDocument = { ...result, environment: environment(DAWDLE_VERSION, ['dawdle', ...process.argv.slice(2)]) };
+  const doc: ReportDocument = { ...result, options: { ...result.options, tls: o.tls }, environment: environment(DAWDLE_VERSION, ['dawdle', ...process.argv.slice(2)]) };
   if (o.baseline) {
     doc.comparison = compare(o.baseline.doc, doc, o.baseline.path);
     process.stdout.write(`\n${comparisonText({ ...doc, comparison: doc.comparison }, { color: o.interactive })}\n`);

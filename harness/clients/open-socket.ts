@@ -7,6 +7,7 @@
 //    reading from the kernel once its buffer (16 KiB at most) is full. TLS reads whole records.
 // TLS runs over a net.Socket we create ourselves, so reset() can send an RST on the TCP socket
 // (resetAndDestroy() refuses a TLS handle).
+import { tlsVerifyOptions } from './tls-policy.ts';
 import net from 'node:net';
 import tls from 'node:tls';
 import { ClientError } from './errors.ts';
@@ -65,7 +66,7 @@ export function openSocket(o: SocketOptions): Promise<OpenedSocket> {
     const options: tls.ConnectionOptions & { allowHalfOpen: boolean } = {
       socket: tcp,
       allowHalfOpen: true,
-      rejectUnauthorized: false, // the reference server uses a self-signed certificate
+      ...tlsVerifyOptions(), // off by default: the reference server uses a self-signed certificate
       ...(servername !== undefined ? { servername } : {}),
       ...(t.alpn !== undefined ? { ALPNProtocols: t.alpn } : {}),
     };
@@ -86,7 +87,7 @@ export function openSocket(o: SocketOptions): Promise<OpenedSocket> {
       reject(error);
     };
     const fail = (err: Error & { code?: string }) =>
-      giveUp(new ClientError('ERR_CONNECT', `cannot connect to ${o.host}:${o.port}: ${err.code ?? err.message}`, { cause: err }));
+      giveUp(new ClientError('ERR_CONNECT', `cannot connect to ${o.host}:${o.port}: ${err.code !== undefined && /CERT|TLS|SSL|ALTNAME|VERIFY/.test(err.code) ? `${err.code} (${err.message})` : err.code ?? err.message}`, { cause: err }));
     const ok = () => {
       if (settled) return;
       settled = true;

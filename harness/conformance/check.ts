@@ -16,6 +16,8 @@ export type Interpretation = 'I-1' | 'I-2' | 'I-3' | 'I-4' | 'I-5' | 'I-6' | 'I-
 import type { LinkAllowance } from './link-allowance.ts';
 
 export interface RunOptions {
+  /** How TLS certificates were treated, in words ("not verified", "verified (system CAs)", "verified against FILE"); set by the CLI for the report. */
+  tls?: string;
   /**
    * How the crowd of slow clients in ISO-01/ISO-02 reads (a client profile, --profile); without
    * one they read nothing (stalled). Checks of single behaviours always use their own clients.

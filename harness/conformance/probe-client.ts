@@ -1,11 +1,14 @@
 // Control traffic to a target's probe endpoints (probe protocol v1): info, scripts, journals.
-// Plain undici; certificates are not verified (targets under test use self-signed ones).
+// Plain undici; certificates verified as the harness's TLS policy says (default: not verified,
+// targets under test use self-signed ones). Every answer
+// is read up to a cap (BODY_LIMITS): a body that never ends is a TargetError, not unbounded memory.
 import { Agent, request } from 'undici';
 import {
   DEFAULT_PROBE_PREFIX, Journal, ProbeError, type Info, type Script,
 } from '../../protocol/index.ts';
 import { readInfo } from './info-reader.ts';
 import { sleepOrAbort } from './abortable.ts';
+import { tlsVerifyOptions } from '../clients/tls-policy.ts';
 
 export type TargetErrorCode = 'ERR_TARGET_UNREACHABLE' | 'ERR_NOT_PROBE' | 'ERR_PROBE_REJECTED' | 'ERR_JOURNAL';
 
@@ -30,6 +33,9 @@ export class JournalConditionTimeout extends TargetError {
  */
 export const JOURNAL_404_GRACE_MS = 2000;
 
+/** The most the harness reads of one answer: a target whose body never ends cannot grow it without bound. */
+export const BODY_LIMITS = { info: 1024 * 1024, script: 1024 * 1024, journal: 64 * 1024 * 1024 } as const;
+
 export interface ProbeClientOptions {
   /** Base URL of the target, e.g. "http://127.0.0.1:8080". */
   url: string;
@@ -48,7 +54,7 @@ export class ProbeClient {
     this.url = new URL(o.url);
     this.prefix = o.prefix ?? DEFAULT_PROBE_PREFIX;
     this.timeoutMs = o.timeoutMs ?? 5000;
-    this.agent = new Agent({ connect: { rejectUnauthorized: false, timeout: this.timeoutMs }, pipelining: 1 });
+    this.agent = new Agent({ connect: { ...tlsVerifyOptions(), timeout: this.timeoutMs }, pipelining: 1 });
   }
 
   /** GET {prefix}/info, validated. Unreachable or not the probe protocol: TargetError, one line. */
@@ -57,9 +63,10 @@ export class ProbeClient {
     let status: number;
     let text: string;
     try {
-      ({ status, text } = await this.call('GET', '/info'));
+      ({ status, text } = await this.call('GET', '/info', undefined, 0, undefined, BODY_LIMITS.info));
     } catch (err) {
-      throw new TargetError('ERR_TARGET_UNREACHABLE', `target unreachable: ${where}: ${describe(err)}`);
+      if (err instanceof TargetError) throw err;
+      throw new TargetError('ERR_TARGET_UNREACHABLE', `target unreachable: ${where}: ${describe(err, this.timeoutMs)}`);
     }
     if (status !== 200) throw new TargetError('ERR_NOT_PROBE', `target does not speak the probe protocol: GET ${where} returned ${status}`);
     let json: unknown;
@@ -89,7 +96,7 @@ export class ProbeClient {
    * `signal` (a check's) aborts the call.
    */
   async putScript(id: string, script: Script, signal?: AbortSignal): Promise<void> {
-    const { status, text } = await this.call('PUT', `/scripts/${id}`, JSON.stringify(script), 0, signal);
+    const { status, text } = await this.call('PUT', `/scripts/${id}`, JSON.stringify(script), 0, signal, BODY_LIMITS.script);
     if (status === 200 || status === 201) return;
     const e = ProbeError.safeParse(safeJson(text));
     const why = e.success ? `${e.data.error}${e.data.path ? ` (at ${e.data.path})` : ''}` : text.slice(0, 200);
@@ -103,7 +110,7 @@ export class ProbeClient {
    */
   async journal(id: string, waitSeconds = 0, signal?: AbortSignal): Promise<Journal> {
     const t0 = performance.now();
-    const ask = () => this.call('GET', `/journal/${id}?wait=${waitSeconds}`, undefined, waitSeconds * 1000, signal);
+    const ask = () => this.call('GET', `/journal/${id}?wait=${waitSeconds}`, undefined, waitSeconds * 1000, signal, BODY_LIMITS.journal);
     let { status, text } = await ask();
     for (let delay = 50; status === 404 && performance.now() - t0 + delay <= JOURNAL_404_GRACE_MS; delay *= 2) {
       if (signal) await sleepOrAbort(delay, signal);
@@ -139,9 +146,10 @@ export class ProbeClient {
     await this.agent.close();
   }
 
-  private async call(method: 'GET' | 'PUT', path: string, body?: string, extraMs = 0, signal?: AbortSignal): Promise<{ status: number; text: string }> {
+  private async call(method: 'GET' | 'PUT', path: string, body: string | undefined, extraMs: number, signal: AbortSignal | undefined, limit: number): Promise<{ status: number; text: string }> {
     const timeout = AbortSignal.timeout(this.timeoutMs + extraMs);
-    const r = await request(new URL(`${this.prefix}${path}`, this.url), {
+    const url = new URL(`${this.prefix}${path}`, this.url);
+    const r = await request(url, {
       method,
       dispatcher: this.agent,
       ...(body !== undefined ? { body, headers: { 'content-type': 'application/json' } } : {}),
@@ -149,7 +157,17 @@ export class ProbeClient {
       bodyTimeout: this.timeoutMs + extraMs,
       signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
     });
-    return { status: r.statusCode, text: await r.body.text() };
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of r.body as AsyncIterable<Buffer>) {
+      size += c.length;
+      if (size > limit) {
+        r.body.destroy();
+        throw new TargetError('ERR_NOT_PROBE', `target answered ${method} ${url.href} with more than ${mib(limit)} (the harness reads no more of one answer): stopped reading`, r.statusCode);
+      }
+      chunks.push(c);
+    }
+    return { status: r.statusCode, text: Buffer.concat(chunks).toString('utf8') };
   }
 }
 
@@ -161,9 +179,22 @@ function safeJson(text: string): unknown {
   }
 }
 
-function describe(err: unknown): string {
-  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
-  const code = e.cause?.code ?? e.code;
+function mib(bytes: number): string {
+  return `${bytes / (1024 * 1024)} MiB`;
+}
+
+/**
+ * One line for a failed call. A timeout or abort says how long was waited (a DOMException's
+ * numeric `code`, e.g. 23, is not printed).
+ */
+function describe(err: unknown, timeoutMs: number): string {
+  const e = err as { name?: string; code?: unknown; message?: string; cause?: { name?: string; code?: unknown; message?: string } };
+  const names = [e.name, e.cause?.name];
+  if (names.includes('TimeoutError') || names.includes('AbortError') || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' || e.code === 'UND_ERR_ABORTED') {
+    return `no answer within ${timeoutMs / 1000} s`;
+  }
+  const str = (c: unknown) => (typeof c === 'string' ? c : undefined);
+  const code = str(e.cause?.code) ?? str(e.code);
   const msg = e.cause?.message ?? e.message ?? String(err);
   return code && !msg.includes(code) ? `${code} ${msg}` : msg;
 }

@@ -2,6 +2,7 @@
 // latency of other (fast) requests with and without them. Fast requests are GET {prefix}/info:
 // served by the same HTTP worker and handler thread as everything else. The check's signal (its time
 // limit, or the run interrupted) stops every wait and request at once; the crowd is then reset.
+import { tlsVerifyOptions } from '../../clients/tls-policy.ts';
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { createStalled } from '../../clients/index.ts';
@@ -102,7 +103,7 @@ export function crowdBehaviour(ctx: CheckContext): string {
 }
 
 export async function crowd(ctx: CheckContext): Promise<CrowdRun> {
-  const agent = new Agent({ connections: CROWD.fastConcurrency, connect: { rejectUnauthorized: false } });
+  const agent = new Agent({ connections: CROWD.fastConcurrency, connect: tlsVerifyOptions() });
   const conns: ClientConnection[] = [];
   const signal = ctx.signal;
   const info = () => abortable(ctx.probe.info(), signal);

@@ -28,7 +28,9 @@ export function renderEnvironment(doc: ReportDocument): string {
   const o = doc.options as unknown as Record<string, unknown>;
   const profile = o.crowdProfile as { name?: unknown; file?: unknown } | undefined;
   rows.push(row('client profile (ISO crowd)', profile ? `${esc(profile.name ?? '?')} <span class="muted">${esc(profile.file ?? '')}</span>` : 'stalled (default: reads nothing)'));
-  const opts = Object.entries(o).filter(([k]) => k !== 'crowdProfile').map(([k, v]) => `${esc(k)} ${esc(typeof v === 'number' ? v.toLocaleString('en-US') : JSON.stringify(v))}`);
+  // Reports written before --tls-verify/--ca have none: the harness never verified then.
+  rows.push(row('TLS', esc(typeof o.tls === 'string' ? o.tls : 'not verified')));
+  const opts = Object.entries(o).filter(([k]) => k !== 'crowdProfile' && k !== 'tls').map(([k, v]) => `${esc(k)} ${esc(typeof v === 'number' ? v.toLocaleString('en-US') : JSON.stringify(v))}`);
   rows.push(row('options', opts.join(', ')));
   rows.push(row('started', esc(doc.startedAt)), row('duration', `${fmtDuration(doc.durationMs)}${doc.interrupted ? ' <b>(interrupted: partial results)</b>' : ''}`));
   rows.push(row('command line', `<code>${esc(env.command)}</code>`));

@@ -1,0 +1,49 @@
+// Load-generating commands refuse a target off loopback unless --allow-remote is given (one line,
+// exit 2, decided on the URL: no connection attempt); with it they get past that check.
+//
+// @test weight 2
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { isLoopbackHost } from '../../harness/cli/remote.ts';
+
+const BIN = new URL('../../bin/dawdle.mjs', import.meta.url).pathname;
+const REMOTE = 'http://198.18.0.1:9';
+
+function dawdle(args: string[]): Promise<{ code: number | null; err: string; ms: number }> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    const kill = setTimeout(() => p.kill('SIGKILL'), 60_000);
+    p.on('exit', (code) => {
+      clearTimeout(kill);
+      resolve({ code, err, ms: performance.now() - t0 });
+    });
+  });
+}
+
+test('isLoopbackHost', () => {
+  for (const h of ['localhost', '127.0.0.1', '127.1.2.3', '[::1]', '::1']) assert.ok(isLoopbackHost(h), h);
+  for (const h of ['198.18.0.1', 'example.com', '10.0.0.1', '[::2]', '127.example.com']) assert.not.ok(isLoopbackHost(h), h);
+});
+
+const REFUSAL = /^dawdle: --target 198\.18\.0\.1:9 is not on loopback: \w+ loads the server hard .*add --allow-remote if it is yours to load$/;
+
+for (const cmd of ['capacity', 'staleness', 'blackbox']) {
+  test(`${cmd}: a target off loopback is refused in one line, exit 2; --allow-remote gets past`, async () => {
+    const refused = await dawdle([cmd, '--target', REMOTE]);
+    assert.is(refused.code, 2, refused.err);
+    assert.match(refused.err.trim(), REFUSAL);
+    assert.ok(refused.err.includes(`: ${cmd} loads`), refused.err);
+    assert.ok(refused.ms < 10_000, `took ${refused.ms} ms`);
+
+    const allowed = await dawdle([cmd, '--target', REMOTE, '--allow-remote']);
+    assert.is(allowed.code, 2, allowed.err);
+    assert.not.match(allowed.err, /not on loopback/);
+    assert.is(allowed.err.trim().split('\n').length, 1, allowed.err);
+  });
+}
+
+test.run();
