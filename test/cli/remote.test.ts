@@ -1,5 +1,7 @@
 // Load-generating commands refuse a target off loopback unless --allow-remote is given (one line,
-// exit 2, decided on the URL: no connection attempt); with it they get past that check.
+// exit 2, decided on the URL: no connection attempt); with it they get past that check. The target
+// is 0.0.0.0: not loopback by name, yet a connection to it stays on this machine (port 1, where
+// nothing listens: refused at once), so no packet ever leaves it.
 //
 // @test weight 2
 import { test } from 'uvu';
@@ -8,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { isLoopbackHost } from '../../harness/cli/remote.ts';
 
 const BIN = new URL('../../bin/dawdle.mjs', import.meta.url).pathname;
-const REMOTE = 'http://198.18.0.1:9';
+const REMOTE = 'http://0.0.0.0:1';
 
 function dawdle(args: string[]): Promise<{ code: number | null; err: string; ms: number }> {
   const t0 = performance.now();
@@ -29,7 +31,7 @@ test('isLoopbackHost', () => {
   for (const h of ['198.18.0.1', 'example.com', '10.0.0.1', '[::2]', '127.example.com']) assert.not.ok(isLoopbackHost(h), h);
 });
 
-const REFUSAL = /^dawdle: --target 198\.18\.0\.1:9 is not on loopback: \w+ loads the server hard .*add --allow-remote if it is yours to load$/;
+const REFUSAL = /^dawdle: --target 0\.0\.0\.0:1 is not on loopback: \w+ loads the server hard .*add --allow-remote if it is yours to load$/;
 
 for (const cmd of ['capacity', 'staleness', 'blackbox']) {
   test(`${cmd}: a target off loopback is refused in one line, exit 2; --allow-remote gets past`, async () => {
