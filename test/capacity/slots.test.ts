@@ -8,29 +8,17 @@
 // @test weight 45
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CapacityDocument } from '../../harness/capacity/result.ts';
 import { startServerProcess, type ServerProcess } from '../../harness/conformance/server-process.ts';
+import { dawdle } from '../dawdle-cli.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/dawdle.mjs', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('../fixtures/slots-server.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'dawdle-slots-'));
 
-function dawdle(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (err += d));
-    const kill = setTimeout(() => p.kill('SIGKILL'), 150_000);
-    p.on('exit', (code) => { clearTimeout(kill); resolve({ code, out, err }); });
-  });
-}
 
 for (const [K, steps, by] of [[4, '0..10:2', 2], [7, '0..12:3', 3]] as const) {
   test(`K = ${K} slots, steps ${steps}: the capacity brackets K`, async () => {

@@ -5,35 +5,18 @@
 // @test weight 3
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { outputPathProblem, writeEachFile } from '../../harness/report/files.ts';
 import { FIXTURE } from '../report/fixtures.ts';
+import { dawdle } from '../dawdle-cli.ts';
 
-const BIN = new URL('../../bin/dawdle.mjs', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'dawdle-outputs-'));
 const f = (name: string) => join(dir, name);
 // A regular file: nothing can be written "under" it, not even by root.
 writeFileSync(f('plain-file'), 'x');
 
-interface Ran { code: number | null; out: string; err: string; ms: number }
-function dawdle(args: string[]): Promise<Ran> {
-  const t0 = performance.now();
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (err += d));
-    const kill = setTimeout(() => p.kill('SIGKILL'), 60_000);
-    p.on('exit', (code) => {
-      clearTimeout(kill);
-      resolve({ code, out, err, ms: performance.now() - t0 });
-    });
-  });
-}
 
 test('outputPathProblem: fine paths pass, impossible ones are named', () => {
   assert.is(outputPathProblem(f('ok.json')), null);

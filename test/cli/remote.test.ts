@@ -6,25 +6,11 @@
 // @test weight 2
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { isLoopbackHost } from '../../harness/cli/remote.ts';
+import { dawdle } from '../dawdle-cli.ts';
 
-const BIN = new URL('../../bin/dawdle.mjs', import.meta.url).pathname;
 const REMOTE = 'http://0.0.0.0:1';
 
-function dawdle(args: string[]): Promise<{ code: number | null; err: string; ms: number }> {
-  const t0 = performance.now();
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (d) => (err += d));
-    const kill = setTimeout(() => p.kill('SIGKILL'), 60_000);
-    p.on('exit', (code) => {
-      clearTimeout(kill);
-      resolve({ code, err, ms: performance.now() - t0 });
-    });
-  });
-}
 
 test('isLoopbackHost', () => {
   for (const h of ['localhost', '127.0.0.1', '127.1.2.3', '[::1]', '::1']) assert.ok(isLoopbackHost(h), h);

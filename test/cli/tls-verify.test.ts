@@ -5,31 +5,16 @@
 // @test weight 3
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { EMBEDDED_SERVER, startServerProcess, type ServerProcess } from '../../harness/conformance/server-process.ts';
+import { dawdle } from '../dawdle-cli.ts';
 
-const BIN = new URL('../../bin/dawdle.mjs', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'dawdle-tls-'));
 const f = (name: string) => join(dir, name);
 
-function dawdle(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (err += d));
-    const kill = setTimeout(() => p.kill('SIGKILL'), 120_000);
-    p.on('exit', (code) => {
-      clearTimeout(kill);
-      resolve({ code, out, err });
-    });
-  });
-}
 
 /** The certificate the server presents, as PEM (read off the wire: the server is not changed for it). */
 function peerCertPem(url: string): Promise<string> {
