@@ -79,7 +79,7 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityDocument>
   const runs: ProfileRun[] = [];
   const notes: string[] = [];
   if (o.profiles.some((p) => p.network !== undefined)) {
-    notes.push(`Slow clients read as their profile says (read behaviour only): the profiles' network sections (${o.profiles.filter((p) => p.network).map((p) => p.name).join(', ')}) are not applied, since network shaping is not there yet; on loopback the path adds no delay or loss.`);
+    notes.push(`Slow clients read as their profile says (read behaviour only): the profiles' network sections (${o.profiles.filter((p) => p.network).map((p) => p.name).join(', ')}) are not applied: capacity does not put its slow clients behind a shaped link yet (dawdle shape does that for one command); on loopback the path adds no delay or loss.`);
   }
   let workers = 0;
   for (const profile of o.profiles) {

@@ -42,7 +42,7 @@ function options(a: Argv, kind: 'capacity' | 'staleness') {
     .option('warmup-seconds', { type: 'number', default: 2, describe: 'seconds per step before the measured window' })
     .option('fast-timeout', { type: 'number', default: 10, describe: 'seconds a fast request may take; longer is an error' })
     .option('require', { type: 'number', describe: 'exit 1 when the capacity is below this many slow clients (the CI gate)' })
-    .option('network', { type: 'string', describe: 'network profile for the slow clients (needs network shaping: not there yet)' })
+    .option('network', { type: 'string', describe: 'network profile for the slow clients (not supported by capacity yet: its slow clients are not put behind a shaped link)' })
     .option('clock-offset-ms', { type: 'number', default: 0, describe: 'the server\'s clock minus this host\'s, ms: corrects ticker ages of a remote target (see docs/capacity.md, Clocks)' })
     .option('pid', { type: 'number', describe: 'pid of the (local) server process, for RSS, CPU, fds and threads from /proc' })
     .option('workers', { type: 'number', describe: 'slow-client worker processes (default: one per core)' })
@@ -85,7 +85,7 @@ async function capacity(a: Args, kind: 'capacity' | 'staleness'): Promise<number
   intIn(a.workers, 'workers', 1, 64);
   intIn(a.pid, 'pid', 1, 2 ** 22);
   for (const p of [a['slow-path'], a['fast-path']]) if (!p.startsWith('/')) throw new UserError(`--slow-path/--fast-path "${p}" must start with /`);
-  if (a.network !== undefined) throw new UserError('--network: network shaping is not there yet (the slow clients read as their profile says, over the plain path); leave it out');
+  if (a.network !== undefined) throw new UserError('--network: capacity does not put its slow clients behind a shaped link yet (they read as their profile says, over the plain path); leave it out');
   if (kind === 'staleness' && new URL(a['slow-path'], 'http://x').pathname !== '/ticker') throw new UserError(`--slow-path "${a['slow-path']}": staleness reads the /ticker site (e.g. ${TICKER_PATH})`);
   if (a.pid !== undefined && !existsSync(`/proc/${a.pid}`)) throw new UserError(`--pid ${a.pid}: no such process`);
   let target: URL | null = null;

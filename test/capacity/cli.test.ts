@@ -65,7 +65,7 @@ test('bad input: one line, exit 2, no stack trace', async () => {
     [['--fast-http', 'h2', '--target', 'http://127.0.0.1:8080'], /over TLS/],
     [['--fast-http', 'h2c', '--target', 'https://127.0.0.1:8443'], /cleartext/],
     [['--pid', '4000000'], /--pid/],
-    [['--network', '3g'], /shaping is not there yet/],
+    [['--network', '3g'], /does not put its slow clients behind a shaped link yet/],
     [['--clock-offset-ms', 'soon'], /--clock-offset-ms/],
     [['--baseline', join(dir, 'missing.json')], /--baseline/],
     [[], /vegeta is missing/, { DAWDLE_VEGETA: '/nonexistent/vegeta' }],
