@@ -5,23 +5,10 @@
 import { demoSites } from '../../server-under-test/demo-sites.ts';
 import type { ServerConfig } from '../../server-under-test/cfg.ts';
 import { startServer } from '../../server-under-test/server.ts';
+import { serveAsChild } from '../../harness/conformance/child-server.ts';
 
 const overrides = JSON.parse(process.argv[2] ?? '{}') as Partial<ServerConfig>;
-const server = await startServer(
+serveAsChild(await startServer(
   { listen: [{ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0, tls: true }], probe: true, sites: demoSites(), ...overrides },
   { onHandlerError: (err, req) => process.stderr.write(`handler error on ${req.method} ${req.path}: ${err instanceof Error ? err.message : String(err)}\n`) },
-);
-
-let stopping = false;
-const shutdown = (): void => {
-  if (stopping) return;
-  stopping = true;
-  server.close().then(() => process.exit(0), () => process.exit(1));
-};
-process.on('SIGTERM', shutdown);
-process.on('SIGINT', shutdown);
-process.stdin.on('end', shutdown).on('error', shutdown).resume();
-
-const http = server.addresses.find((a) => !a.tls)!.url;
-const https = server.addresses.find((a) => a.tls)!.url;
-process.stdout.write(`${JSON.stringify({ http, https })}\n`);
+));
