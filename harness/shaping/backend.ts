@@ -1,6 +1,7 @@
 // The Shaper seam: a backend runs one command behind one shaped link and tears everything down.
 // `host` (netns + tc on the host kernel) and `uml` (a user-mode Linux guest with netem) are the two
 // implementations; a new backend is a new file and an entry in `BACKENDS` (backends.ts).
+import { PlanError, planDirection } from './plan.ts';
 import type { AppliedQdisc } from './readback.ts';
 import type { ClientSysctls, LinkSpec, QdiscKind, QdiscOptions } from './spec.ts';
 
@@ -78,4 +79,20 @@ export interface Shaper {
 
 export class ShapingError extends Error {
   override readonly name = 'ShapingError';
+}
+
+/**
+ * What every backend does first: make sure it can run here, then plan both directions of `link`
+ * on the qdiscs it has. Either failing is a ShapingError of one line naming the backend.
+ */
+export async function planOn(shaper: Shaper, link: LinkSpec): Promise<{ down: QdiscOptions | null; up: QdiscOptions | null }> {
+  const why = await shaper.unavailable();
+  if (why) throw new ShapingError(`${shaper.name} backend: ${why}`);
+  const kinds = await shaper.kinds();
+  try {
+    return { down: planDirection(link.down, kinds, 'down (host -> client)'), up: planDirection(link.up, kinds, 'up (client -> host)') };
+  } catch (err) {
+    if (err instanceof PlanError) throw new ShapingError(`${shaper.name} backend: ${err.message}`);
+    throw err;
+  }
 }

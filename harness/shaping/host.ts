@@ -6,11 +6,10 @@
 //   host (root namespace)                      namespace dawdle-N
 //   server on 198.18.N.1 --[dawdle-N egress: down]==[veth0 egress: up]-- command (DAWDLE_HOST=198.18.N.1)
 import { reserve } from './addresses.ts';
-import { ShapingError, type AppliedDirection, type LinkAddresses, type Shaper, type ShapedRunOptions, type ShapedRunResult } from './backend.ts';
+import { planOn, ShapingError, type AppliedDirection, type LinkAddresses, type Shaper, type ShapedRunOptions, type ShapedRunResult } from './backend.ts';
 import { ownerAlias, quietSync, registerUndo } from './cleanup.ts';
 import { runChild } from './command.ts';
 import { must, run } from './exec.ts';
-import { PlanError, planDirection } from './plan.ts';
 import { probeHost } from './probe.ts';
 import { parseQdiscs, verifyApplied } from './readback.ts';
 import type { ClientSysctls, QdiscKind, QdiscOptions } from './spec.ts';
@@ -49,18 +48,7 @@ export class HostShaper implements Shaper {
   }
 
   async run(o: ShapedRunOptions): Promise<ShapedRunResult> {
-    const why = await this.unavailable();
-    if (why) throw new ShapingError(`host backend: ${why}`);
-    const kinds = await this.kinds();
-    let down: QdiscOptions | null;
-    let up: QdiscOptions | null;
-    try {
-      down = planDirection(o.link.down, kinds, 'down (host -> client)');
-      up = planDirection(o.link.up, kinds, 'up (client -> host)');
-    } catch (err) {
-      if (err instanceof PlanError) throw new ShapingError(`host backend: ${err.message}`);
-      throw err;
-    }
+    const { down, up } = await planOn(this, o.link);
     let release: (() => void) | null = null;
     const addr = await reserve(async (a) => {
       if ((await run('ip', ['netns', 'add', a.name])).code !== 0) return false;

@@ -7,14 +7,13 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { reserve } from './addresses.ts';
-import { ShapingError, type AppliedDirection, type Shaper, type ShapedRunOptions, type ShapedRunResult } from './backend.ts';
+import { planOn, ShapingError, type AppliedDirection, type Shaper, type ShapedRunOptions, type ShapedRunResult } from './backend.ts';
 import { ownerAlias, quietSync, registerUndo } from './cleanup.ts';
 import { exitCodeOf } from './command.ts';
 import { must, run } from './exec.ts';
-import { PlanError, planDirection } from './plan.ts';
 import { parseQdiscs, verifyApplied, type AppliedQdisc } from './readback.ts';
 import { makeSharedDir } from './shared-dir.ts';
-import type { QdiscKind, QdiscOptions } from './spec.ts';
+import type { QdiscKind } from './spec.ts';
 import { qdiscCommands } from './tc-argv.ts';
 import { GUEST_DOWN_DEV, GUEST_UP_DEV, initScript } from './uml-init.ts';
 import { insmodOrder, readModulesDep, umlModuleDir } from './uml-modules.ts';
@@ -60,18 +59,7 @@ export class UmlShaper implements Shaper {
   }
 
   async run(o: ShapedRunOptions): Promise<ShapedRunResult> {
-    const why = await this.unavailable();
-    if (why) throw new ShapingError(`uml backend: ${why}`);
-    const kinds = await this.kinds();
-    let down: QdiscOptions | null;
-    let up: QdiscOptions | null;
-    try {
-      down = planDirection(o.link.down, kinds, 'down (host -> client)');
-      up = planDirection(o.link.up, kinds, 'up (client -> host)');
-    } catch (err) {
-      if (err instanceof PlanError) throw new ShapingError(`uml backend: ${err.message}`);
-      throw err;
-    }
+    const { down, up } = await planOn(this, o.link);
     const moduleDir = umlModuleDir()!;
     const kindsUsed = [...new Set([down?.kind, up?.kind].filter((k): k is QdiscKind => k !== undefined))];
     const modules = insmodOrder(readModulesDep(moduleDir), ['veth', 'bridge', ...kindsUsed.map((k) => `sch_${k}`)]);
