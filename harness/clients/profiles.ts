@@ -5,6 +5,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
+import type { ZodType } from 'zod';
 import { formatPath } from '../../protocol/index.ts';
 import { createBehaviour } from './behaviours/index.ts';
 import { Profile, describeIssue } from './profile-schema.ts';
@@ -41,8 +42,11 @@ export interface LoadedProfile extends Profile {
 
 export type ParsedProfile = { ok: true; profile: LoadedProfile } | { ok: false; problems: ProfileProblem[] };
 
-/** Parses and validates the text of one profile file; never throws. */
-export function parseProfileText(text: string, file: string): ParsedProfile {
+/**
+ * Parses YAML `text` and validates it with `schema`: the value, or every problem with its field and
+ * line (YAML errors too); never throws. Client and network profiles are both read this way.
+ */
+export function parseYamlWith<T>(text: string, file: string, schema: ZodType<T>): { ok: true; value: T } | { ok: false; problems: ProfileProblem[] } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -53,13 +57,19 @@ export function parseProfileText(text: string, file: string): ParsedProfile {
       })),
     };
   }
-  const r = Profile.safeParse(doc.toJS());
-  if (r.success) return { ok: true, profile: { ...r.data, file } };
+  const r = schema.safeParse(doc.toJS());
+  if (r.success) return { ok: true, value: r.data };
   const problems = r.error.issues.flatMap(describeIssue).map((p) => {
     const line = lineOf(doc, lines, p.path);
     return { file, path: formatPath(p.path), message: p.message, ...(line !== undefined ? { line } : {}) };
   });
   return { ok: false, problems };
+}
+
+/** Parses and validates the text of one profile file; never throws. */
+export function parseProfileText(text: string, file: string): ParsedProfile {
+  const r = parseYamlWith(text, file, Profile);
+  return r.ok ? { ok: true, profile: { ...r.value, file } } : r;
 }
 
 /** Line of the deepest node along `path` that exists in the document. */

@@ -6,11 +6,9 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { formatPath } from '../../protocol/index.ts';
-import { describeIssue, parseRate, type NetworkSection } from '../clients/profile-schema.ts';
-import { lineOf, loadProfile, ProfileError, type ProfileProblem } from '../clients/profiles.ts';
+import { parseRate, type NetworkSection } from '../clients/profile-schema.ts';
+import { loadProfile, parseYamlWith, ProfileError, type ProfileProblem } from '../clients/profiles.ts';
 import { DISTRIBUTIONS, type DirectionSpec, type LinkSpec, type NetemLoss } from './spec.ts';
 
 export const NETWORK_PROFILE_DIR = fileURLToPath(new URL('../../profiles/network/', import.meta.url));
@@ -113,25 +111,8 @@ export function linkOfClientSection(name: string, n: NetworkSection): LinkSpec {
 export type ParsedNetworkProfile = { ok: true; loaded: LoadedNetworkProfile } | { ok: false; problems: ProfileProblem[] };
 
 export function parseNetworkProfileText(text: string, file: string): ParsedNetworkProfile {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      problems: doc.errors.map((e) => ({
-        file, path: '', message: `YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, ...(e.linePos ? { line: e.linePos[0].line } : {}),
-      })),
-    };
-  }
-  const r = NetworkProfile.safeParse(doc.toJS());
-  if (r.success) return { ok: true, loaded: { profile: r.data, file, link: linkOf(r.data) } };
-  return {
-    ok: false,
-    problems: r.error.issues.flatMap(describeIssue).map((p) => {
-      const line = lineOf(doc, lines, p.path);
-      return { file, path: formatPath(p.path), message: p.message, ...(line !== undefined ? { line } : {}) };
-    }),
-  };
+  const r = parseYamlWith(text, file, NetworkProfile);
+  return r.ok ? { ok: true, loaded: { profile: r.value, file, link: linkOf(r.value) } } : r;
 }
 
 export async function loadNetworkProfile(file: string): Promise<LoadedNetworkProfile> {
