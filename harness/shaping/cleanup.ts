@@ -46,6 +46,24 @@ export function quietSync(cmd: string, args: string[]): void {
   }
 }
 
+/**
+ * Kills (SIGKILL) every process still inside network namespace `name`: what the command left
+ * running in the background (`sh -c 'server & ...'`, or an orphan after its shell got SIGTERM).
+ * Deleting a namespace does not stop its processes, and an orphan holding the run's stdout
+ * keeps whoever reads it waiting; the run removes everything it created, processes included.
+ */
+export function killNamespaceProcesses(name: string): number[] {
+  let pids: number[] = [];
+  try {
+    pids = execFileSync('ip', ['netns', 'pids', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 })
+      .split('\n').filter((l) => /^\d+$/.test(l.trim())).map(Number).filter((p) => p !== process.pid);
+  } catch {
+    return [];
+  }
+  for (const pid of pids) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  return pids;
+}
+
 /** The owner recorded on a link: its alias is "dawdle pid=<pid>". */
 export const ownerAlias = (pid = process.pid): string => `dawdle pid=${pid}`;
 
@@ -105,7 +123,10 @@ export async function removeLeftovers(dryRun = false): Promise<Leftovers> {
     const probe = /^dawdle-p(\d+)$/.exec(n);
     if (probe && alive(Number(probe[1])) && Number(probe[1]) !== process.pid) { res.kept.push(`${n} (probe of pid ${probe[1]})`); continue; }
     res.namespaces.push(n);
-    if (!dryRun) await run('ip', ['netns', 'del', n]);
+    if (!dryRun) {
+      killNamespaceProcesses(n);
+      await run('ip', ['netns', 'del', n]);
+    }
   }
   return res;
 }

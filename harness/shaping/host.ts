@@ -7,7 +7,7 @@
 //   server on 198.18.N.1 --[dawdle-N egress: down]==[veth0 egress: up]-- command (DAWDLE_HOST=198.18.N.1)
 import { reserve } from './addresses.ts';
 import { planOn, ShapingError, type AppliedDirection, type LinkAddresses, type Shaper, type ShapedRunOptions, type ShapedRunResult } from './backend.ts';
-import { ownerAlias, quietSync, registerUndo } from './cleanup.ts';
+import { killNamespaceProcesses, ownerAlias, quietSync, registerUndo } from './cleanup.ts';
 import { runChild } from './command.ts';
 import { must, run } from './exec.ts';
 import { probeHost } from './probe.ts';
@@ -53,6 +53,7 @@ export class HostShaper implements Shaper {
     const addr = await reserve(async (a) => {
       if ((await run('ip', ['netns', 'add', a.name])).code !== 0) return false;
       const undo = registerUndo(`netns ${a.name}`, () => {
+        killNamespaceProcesses(a.name);
         quietSync('ip', ['netns', 'del', a.name]);
         quietSync('ip', ['link', 'del', a.name]);
       });
@@ -89,6 +90,7 @@ export class HostShaper implements Shaper {
       };
     } finally {
       shared.dispose();
+      killNamespaceProcesses(addr.name);
       await run('ip', ['netns', 'del', addr.name]);
       await run('ip', ['link', 'del', addr.name]);
       (release as (() => void) | null)?.();

@@ -3,7 +3,7 @@
 // nothing left behind, even after SIGTERM; --cleanup removes a dead run's leftovers only.
 // Not root: every test here is skipped with the reason (uvu counts them as skipped).
 //
-// @test weight 80
+// @test weight 15
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
@@ -68,15 +68,19 @@ it('a 1 Mbit/s link makes a 250 KB download take at least 0.8x its nominal 2 s, 
 
 it('--link N gives the predictable address 198.18.N.1; a second run asking for the same N is refused in one line', async () => {
   // The first run holds its link until it is told to stop (a loaded machine may take seconds to
-  // start the second dawdle), then it is stopped as a user would: SIGTERM, exit 128 + 15.
+  // start the second dawdle), then it is stopped as a user would: SIGTERM, exit 128 + 15. The
+  // shell's `sleep 60` outlives the shell's SIGTERM: the run kills what is left in its namespace,
+  // so nothing holds its stdout (before that, this test waited the whole 60 s).
   const first = shape(['--link', '249', '--rate', '1mbit', '--', 'sh', '-c', 'echo "host=$DAWDLE_HOST"; sleep 60']);
   assert.is(await first.hostAddress, '198.18.249.1');
   const second = await shape(['--link', '249', '--rate', '1mbit', '--', 'true']).done;
   assert.is(second.code, 2, second.err);
   assert.match(second.err, /link dawdle-249 is in use/);
   first.child.kill('SIGTERM');
+  const stopped = performance.now();
   const d = await first.done;
   assert.is(d.code, 143, d.err);
+  assert.ok(performance.now() - stopped < 20_000, `the run's stdout closed ${Math.round(performance.now() - stopped)} ms after SIGTERM: a process was left in the namespace`);
   assert.match(d.out, /host=198\.18\.249\.1/);
   await gone(first.linkName());
 });
