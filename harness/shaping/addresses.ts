@@ -7,6 +7,12 @@ import { PREFIX } from './cleanup.ts';
 
 export const FIRST = 1;
 export const LAST = 250;
+/**
+ * Runs that pick their own link draw from FIRST..LAST_PICKED; the numbers above it are taken only
+ * when asked for (`--link N`), so a run that names one (a server bound to 198.18.N.1 beforehand, a
+ * test) never finds it held by a concurrent run that happened to draw it.
+ */
+export const LAST_PICKED = 239;
 
 export function addressesOf(n: number): LinkAddresses {
   if (!Number.isInteger(n) || n < FIRST || n > LAST) throw new RangeError(`link number ${n} outside ${FIRST}..${LAST}`);
@@ -15,7 +21,7 @@ export function addressesOf(n: number): LinkAddresses {
 
 /** Link numbers in a random order (so concurrent runs rarely race for the same one). */
 export function candidates(): number[] {
-  const all = Array.from({ length: LAST - FIRST + 1 }, (_, i) => FIRST + i);
+  const all = Array.from({ length: LAST_PICKED - FIRST + 1 }, (_, i) => FIRST + i);
   for (let i = all.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
     [all[i], all[j]] = [all[j]!, all[i]!];
