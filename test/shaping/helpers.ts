@@ -31,7 +31,9 @@ export function shape(args: string[], timeoutMs = 120_000): ShapeRun {
   let err = '';
   let name: string | null = null;
   let gotHost: (h: string) => void = () => {};
-  const hostAddress = new Promise<string>((r) => { gotHost = r; });
+  let noHost: (e: Error) => void = () => {};
+  const hostAddress = new Promise<string>((r, j) => { gotHost = r; noHost = j; });
+  hostAddress.catch(() => {}); // a test that never asks for it must not see an unhandled rejection
   child.stdout!.on('data', (d) => { out += d; });
   child.stderr!.on('data', (d) => {
     err += d;
@@ -45,6 +47,9 @@ export function shape(args: string[], timeoutMs = 120_000): ShapeRun {
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string; ms: number }>((resolve) => {
     child.on('close', (code, signal) => {
       clearTimeout(kill);
+      // Ended before it printed a link (refused, failed): a test waiting for the address fails
+      // with what it said instead of hanging.
+      if (name === null) noHost(new Error(`dawdle shape ended (${code ?? signal}) before printing a link: ${err.trim()}`));
       resolve({ code, signal, out, err, ms: performance.now() - t0 });
     });
   });
