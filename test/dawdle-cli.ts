@@ -23,3 +23,18 @@ export function dawdle(args: string[], o: { timeoutMs?: number; env?: Record<str
     });
   });
 }
+
+/**
+ * `f` over `items`, at most `limit` at a time, results in the items' order: for the usage-error
+ * tables, where each case is a command that starts, prints one line and exits (mostly start-up,
+ * so running them side by side takes a few seconds instead of one start-up after another).
+ */
+export async function eachAtOnce<T, R>(items: readonly T[], f: (item: T) => Promise<R>, limit = 4): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await f(items[i]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
+}

@@ -2,13 +2,32 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT, UserError } from './exit-codes.ts';
-import { capacityCommand } from './capacity.ts';
-import { blackboxCommand } from './blackbox.ts';
-import { conformanceCommand } from './conformance.ts';
-import { reportCommand } from './report.ts';
-import { serveCommand } from './serve.ts';
-import { shapeCommand } from './shape.ts';
-import { doctorCommand } from './doctor.ts';
+import type { Argv } from 'yargs';
+
+type Adds = (y: Argv) => Argv;
+/**
+ * Each command's module, loaded only when that command runs: a command (and the harness modules it
+ * needs) costs ~0.1-0.4 s of start-up through tsx, so `dawdle capacity ...` does not pay for
+ * conformance, blackbox and shaping too. `--help`, a typo and no command at all load every one
+ * (yargs lists them, or suggests the nearest name).
+ */
+const COMMANDS: Record<string, () => Promise<Adds>> = {
+  serve: async () => (await import('./serve.ts')).serveCommand,
+  conformance: async () => (await import('./conformance.ts')).conformanceCommand,
+  blackbox: async () => (await import('./blackbox.ts')).blackboxCommand,
+  report: async () => (await import('./report.ts')).reportCommand,
+  capacity: async () => (await import('./capacity.ts')).capacityCommand,
+  staleness: async () => (await import('./capacity.ts')).capacityCommand,
+  shape: async () => (await import('./shape.ts')).shapeCommand,
+  doctor: async () => (await import('./doctor.ts')).doctorCommand,
+};
+
+async function commandsFor(args: string[]): Promise<Adds[]> {
+  const named = args[0] !== undefined ? COMMANDS[args[0]] : undefined;
+  if (named) return [await named()];
+  const all = await Promise.all(Object.values(COMMANDS).map((load) => load()));
+  return [...new Set(all)];
+}
 
 export async function main(args: string[]): Promise<number> {
   // Output piped into `head` and the like: stop quietly when the reader goes away.
@@ -18,13 +37,7 @@ export async function main(args: string[]): Promise<number> {
   });
   let code: number = EXIT.ok;
   let y = yargs(args).scriptName('dawdle').strict().demandCommand(1, 'name a command').recommendCommands();
-  y = serveCommand(y);
-  y = conformanceCommand(y);
-  y = blackboxCommand(y);
-  y = reportCommand(y);
-  y = capacityCommand(y);
-  y = shapeCommand(y);
-  y = doctorCommand(y);
+  for (const add of await commandsFor(args)) y = add(y);
   try {
     await y
       .fail((msg, err) => {

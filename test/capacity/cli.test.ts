@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CapacityDocument } from '../../harness/capacity/result.ts';
+import { eachAtOnce } from '../dawdle-cli.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/dawdle.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'dawdle-capacity-cli-'));
@@ -70,8 +71,9 @@ test('bad input: one line, exit 2, no stack trace', async () => {
     [['--baseline', join(dir, 'missing.json')], /--baseline/],
     [[], /vegeta is missing/, { DAWDLE_VEGETA: '/nonexistent/vegeta' }],
   ];
-  for (const [args, says, env] of cases) {
-    const r = await run(['capacity', ...args], { timeoutMs: 20_000, ...(env ? { env } : {}) });
+  const ran = await eachAtOnce(cases, ([args, , env]) => run(['capacity', ...args], { timeoutMs: 30_000, ...(env ? { env } : {}) }));
+  for (const [i, [args, says]] of cases.entries()) {
+    const r = ran[i]!;
     assert.is(r.code, 2, `${args.join(' ')}: exit ${r.code}, ${r.err}`);
     const lines = r.err.trim().split('\n');
     assert.is(lines.length, 1, `${args.join(' ')}: ${r.err}`);

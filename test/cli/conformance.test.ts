@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { EMBEDDED_SERVER, startServerProcess, type ServerProcess } from '../../harness/conformance/server-process.ts';
+import { eachAtOnce } from '../dawdle-cli.ts';
 
 const BIN = new URL('../../bin/dawdle.mjs', import.meta.url).pathname;
 
@@ -64,14 +65,16 @@ test('an unreachable target: exit 2, says unreachable', async () => {
 });
 
 test('usage errors: exit 2 with the reason, no stack trace', async () => {
-  for (const [args, re] of [
+  const cases = [
     [['--only', 'NOPE-9'], /matches no check/],
     [['--transport', 'h3'], /unknown transport "h3" \(known: h1, h1tls, h2, h2c\)/],
     [['--transport', 'h2c,http2'], /unknown transport "http2"/],
     [['--target', 'ftp://x'], /must be http:\/\/ or https:\/\//],
     [['--target', 'not a url'], /is not a URL/],
-  ] as const) {
-    const r = await dawdle(['conformance', ...args]);
+  ] as const;
+  const ran = await eachAtOnce(cases, ([args]) => dawdle(['conformance', ...args]));
+  for (const [i, [args, re]] of cases.entries()) {
+    const r = ran[i]!;
     assert.is(r.code, 2, `${args.join(' ')}: ${r.err}`);
     assert.match(r.err, re);
     assert.not.match(r.err, /\n\s+at /);

@@ -14,6 +14,7 @@ import { readReport } from '../../harness/report/document.ts';
 import { EMBEDDED_SERVER, startServerProcess, type ServerProcess } from '../../harness/conformance/server-process.ts';
 import { FIXTURE, runWithErrors } from '../report/fixtures.ts';
 import { junitSchemaCheck } from '../report/junit-schema.ts';
+import { eachAtOnce } from '../dawdle-cli.ts';
 
 const BIN = new URL('../../bin/dawdle.mjs', import.meta.url).pathname;
 const FAULTY = new URL('../fixtures/faulty-server.ts', import.meta.url).pathname;
@@ -75,7 +76,7 @@ test.after(async () => {
 test('bad report files and usage: exit 2, one line, no stack trace', async () => {
   writeFileSync(f('not.json'), 'nope');
   writeFileSync(f('other.json'), '{"schema":"something/9"}');
-  for (const [args, re] of [
+  const cases = [
     [['report', f('missing.json')], /missing\.json: cannot read: no such file/],
     [['report', f('not.json'), '--html', f('x.html')], /not\.json: not JSON/],
     [['report', f('other.json')], /other\.json: not a dawdle conformance report this version reads \(schema "something\/9"/],
@@ -85,8 +86,10 @@ test('bad report files and usage: exit 2, one line, no stack trace', async () =>
     [['report', FIXTURE, '--baseline', f('missing.json')], /--baseline: .*missing\.json: cannot read: no such file/],
     [['conformance', '--gate', 'regressions'], /--gate regressions needs --baseline/],
     [['conformance', '--gate', 'sometimes'], /Invalid values:[\s\S]*gate/],
-  ] as const) {
-    const r = await dawdle([...args]);
+  ] as const;
+  const ran = await eachAtOnce(cases, ([args]) => dawdle([...args]));
+  for (const [i, [args, re]] of cases.entries()) {
+    const r = ran[i]!;
     assert.is(r.code, 2, `${args.join(' ')}: ${r.out}${r.err}`);
     assert.match(r.err, re);
     assert.not.match(r.err, /\n\s+at /);
