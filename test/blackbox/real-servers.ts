@@ -231,3 +231,44 @@ HTTPServer(('127.0.0.1', ${port}), functools.partial(H, directory=${JSON.stringi
   }
   return { name: 'python3 http.server (HTTPServer)', version: 'Debian python3', http: `http://127.0.0.1:${port}`, pid: child.pid!, stop: stopChild(child, dir) };
 }
+
+/**
+ * node:http2 (createSecureServer with allowHTTP1, so the preflight's HTTP/1.1 GET is answered):
+ * /big streamed from the file with stream.pipeline, / small, and /buffered: a fresh 2 MiB buffer
+ * handed to res.end() for every request, which a stream held at window 0 keeps in memory.
+ */
+export async function startNodeH2(): Promise<RealServer> {
+  const dir = siteDir();
+  const { key, cert } = await certFiles(dir);
+  const script = `
+const http2 = require('node:http2');
+const fs = require('node:fs');
+const stream = require('node:stream');
+const server = http2.createSecureServer({ key: fs.readFileSync(${JSON.stringify(key)}), cert: fs.readFileSync(${JSON.stringify(cert)}), allowHTTP1: true }, (req, res) => {
+  if (req.url === '/big') {
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': ${BIG_BYTES} });
+    stream.pipeline(fs.createReadStream(${JSON.stringify(join(dir, 'big'))}), res, () => {});
+    return;
+  }
+  if (req.url === '/buffered') {
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 2097152 });
+    res.end(Buffer.alloc(2097152, 1));
+    return;
+  }
+  res.end('small\\n');
+});
+server.on('sessionError', () => {});
+server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
+`;
+  writeFileSync(join(dir, 'server.cjs'), script);
+  const child = spawn(process.execPath, [join(dir, 'server.cjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve(Number(out.trim()));
+    });
+    child.once('exit', () => reject(new Error('node:http2 server exited')));
+  });
+  return { name: 'node:http2', version: process.version, http: `https://127.0.0.1:${port}`, https: `https://127.0.0.1:${port}`, pid: child.pid!, stop: stopChild(child, dir) };
+}
