@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { parseExpect } from '../../harness/blackbox/expect.ts';
 import { runBlackbox } from '../../harness/blackbox/runner.ts';
 import type { CheckResult } from '../../harness/conformance/runner.ts';
-import { startBlockingPython, startNode, type RealServer } from './real-servers.ts';
+import { startBlockingPython, startNode, startNodeH2, type RealServer } from './real-servers.ts';
 
 const byId = (rs: CheckResult[]) => new Map(rs.map((r) => [r.id, r] as const));
 
@@ -58,6 +58,23 @@ test('node:http streaming with .pipe(): a cancelled request leaves the file open
     assert.is(x.evidence!.process_let_go_ms, 0, 'the socket itself was let go');
     assert.ok((x.evidence!.fds_after as number) > (x.evidence!.fds_before as number));
   });
+});
+
+test('node:http2 (nghttp2): the BB-H2 checks pass on a streamed file; 2 MiB handed to res.end() per request is kept for each held stream (BB-H2-03 fails under --strict)', async () => {
+  const s = await startNodeH2();
+  try {
+    // First, on the fresh process (memory freed by a run before is reused, and hides growth).
+    const held = await runBlackbox({ url: s.https!, path: '/buffered', transports: ['h2'], only: 'BB-H2-03', options: { expect: {}, strict: true, crowd: 8, heldStreams: 16 } });
+    const x = held.results[0]!.verdict;
+    assert.is(x.status, 'fail', JSON.stringify(x));
+    assert.ok((x.evidence!.rss_growth_per_held_stream as number) > 1024 * 1024, JSON.stringify(x.evidence));
+    const r = await runBlackbox({ url: s.https!, path: '/big', transports: ['h2'], only: 'BB-H2-*', options: { expect: {}, strict: true, crowd: 8 } });
+    for (const x of r.results) assert.is(x.verdict.status, 'pass', `${x.id}: ${JSON.stringify(x.verdict)}`);
+    // nghttp2's stream reset rate limit (since Node 20.8.1) ends the attacker's session with a GOAWAY.
+    assert.ok(byId(r.results).get('BB-H2-04')!.verdict.evidence!.goaway !== null, JSON.stringify(byId(r.results).get('BB-H2-04')!.verdict));
+  } finally {
+    await s.stop();
+  }
 });
 
 test('python3 http.server.HTTPServer (one request at a time, blocking writes): stalled readers starve a fast client (BB-ISO-01 fails)', async () => {
