@@ -60,7 +60,7 @@ test('node:http streaming with .pipe(): a cancelled request leaves the file open
   });
 });
 
-test('node:http2 (nghttp2): the BB-H2 checks pass on a streamed file; 2 MiB handed to res.end() per request is kept for each held stream (BB-H2-03 fails under --strict)', async () => {
+test('node:http2 (nghttp2): the BB-H2 checks pass on a streamed file; 2 MiB handed to res.end() per request is kept for each held stream (BB-H2-03 fails under --strict); responses one at a time stall a sibling (BB-H2-02 fails)', async () => {
   const s = await startNodeH2();
   try {
     // First, on the fresh process (memory freed by a run before is reused, and hides growth).
@@ -72,6 +72,11 @@ test('node:http2 (nghttp2): the BB-H2 checks pass on a streamed file; 2 MiB hand
     for (const x of r.results) assert.is(x.verdict.status, 'pass', `${x.id}: ${JSON.stringify(x.verdict)}`);
     // nghttp2's stream reset rate limit (since Node 20.8.1) ends the attacker's session with a GOAWAY.
     assert.ok(byId(r.results).get('BB-H2-04')!.verdict.evidence!.goaway !== null, JSON.stringify(byId(r.results).get('BB-H2-04')!.verdict));
+    // One response at a time: the held stream holds its sibling back (BB-H2-02 fails, once: far past the bound).
+    const serial = await runBlackbox({ url: s.https!, path: '/serial', transports: ['h2'], only: 'BB-H2-02', options: { expect: {}, strict: true, crowd: 8 } });
+    const y = serial.results[0]!.verdict;
+    assert.is(y.status, 'fail', JSON.stringify(y));
+    assert.is(y.evidence!.bytes_beside_held, 0, JSON.stringify(y.evidence));
   } finally {
     await s.stop();
   }

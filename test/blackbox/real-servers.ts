@@ -235,7 +235,9 @@ HTTPServer(('127.0.0.1', ${port}), functools.partial(H, directory=${JSON.stringi
 /**
  * node:http2 (createSecureServer with allowHTTP1, so the preflight's HTTP/1.1 GET is answered):
  * /big streamed from the file with stream.pipeline, / small, and /buffered: a fresh 2 MiB buffer
- * handed to res.end() for every request, which a stream held at window 0 keeps in memory.
+ * handed to res.end() for every request, which a stream held at window 0 keeps in memory; and
+ * /serial: /big one response at a time (the next waits until the one before finished or was
+ * reset), so a stream held at window 0 holds every later one back.
  */
 export async function startNodeH2(): Promise<RealServer> {
   const dir = siteDir();
@@ -244,10 +246,18 @@ export async function startNodeH2(): Promise<RealServer> {
 const http2 = require('node:http2');
 const fs = require('node:fs');
 const stream = require('node:stream');
+let serial = Promise.resolve();
 const server = http2.createSecureServer({ key: fs.readFileSync(${JSON.stringify(key)}), cert: fs.readFileSync(${JSON.stringify(cert)}), allowHTTP1: true }, (req, res) => {
   if (req.url === '/big') {
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': ${BIG_BYTES} });
     stream.pipeline(fs.createReadStream(${JSON.stringify(join(dir, 'big'))}), res, () => {});
+    return;
+  }
+  if (req.url === '/serial') {
+    serial = serial.then(() => new Promise((done) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': ${BIG_BYTES} });
+      stream.pipeline(fs.createReadStream(${JSON.stringify(join(dir, 'big'))}), res, () => done());
+    }));
     return;
   }
   if (req.url === '/buffered') {
