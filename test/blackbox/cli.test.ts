@@ -3,7 +3,7 @@
 // resets every connection.
 //
 // @test alone
-// @test weight 25
+// @test weight 26
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -168,6 +168,21 @@ hosts:
   return { name: 'h2o', version: '2.2.5 (Debian)', http: `http://127.0.0.1:${port}`, https: `https://127.0.0.1:${tlsPort}`, pid: child.pid!, stop: stopChild(child, dir) };
 }
 
+/** Runs `script` (CommonJS, printing its port on a line) with this Node in a child process of its own. */
+async function runNodeScript(dir: string, script: string): Promise<{ child: ChildProcess; port: number }> {
+  writeFileSync(join(dir, 'server.cjs'), script);
+  const child = spawn(process.execPath, [join(dir, 'server.cjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve(Number(out.trim()));
+    });
+    child.once('exit', () => reject(new Error(`the node server in ${dir} exited before it listened`)));
+  });
+  return { child, port };
+}
+
 /**
  * node:http in a child process (its own RSS and fds), streaming /big from the file with
  * backpressure (stream.pipeline; `pipe: true` uses .pipe(), which leaves the file open when the
@@ -196,16 +211,7 @@ const server = http.createServer((req, res) => {
 ${timeoutMs !== undefined ? `server.timeout = ${timeoutMs};` : ''}
 server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
 `;
-  writeFileSync(join(dir, 'server.cjs'), script);
-  const child = spawn(process.execPath, [join(dir, 'server.cjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('\n')) resolve(Number(out.trim()));
-    });
-    child.once('exit', () => reject(new Error('node server exited')));
-  });
+  const { child, port } = await runNodeScript(dir, script);
   return {
     name: `node:http (${timeoutMs === undefined ? 'defaults' : `server.timeout ${timeoutMs} ms`}${o.pipe ? ', .pipe()' : ''})`,
     version: process.version, http: `http://127.0.0.1:${port}`, pid: child.pid!, stop: stopChild(child, dir),
@@ -270,15 +276,6 @@ const server = http2.createSecureServer({ key: fs.readFileSync(${JSON.stringify(
 server.on('sessionError', () => {});
 server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
 `;
-  writeFileSync(join(dir, 'server.cjs'), script);
-  const child = spawn(process.execPath, [join(dir, 'server.cjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('\n')) resolve(Number(out.trim()));
-    });
-    child.once('exit', () => reject(new Error('node:http2 server exited')));
-  });
+  const { child, port } = await runNodeScript(dir, script);
   return { name: 'node:http2', version: process.version, http: `https://127.0.0.1:${port}`, https: `https://127.0.0.1:${port}`, pid: child.pid!, stop: stopChild(child, dir) };
 }

@@ -17,7 +17,7 @@ export const SIBLING_FACTOR = 5;
 export const SIBLING_SLACK_MS = 1000;
 /** A stream that has not read its bytes by then is stalled: at most this long alone, and the bound + WATCH_MORE_MS beside the held one. */
 const SIBLING_MAX_MS = 10_000;
-const WATCH_MORE_MS = 2000;
+const WATCH_MORE_MS = 1000;
 
 interface Transfer { ms: number | null; bytes: number; headMs: number | null; status: number }
 
