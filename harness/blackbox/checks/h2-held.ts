@@ -27,7 +27,7 @@ export const H2_HELD: BlackboxCheck = {
   transports: ['h2', 'h2c'],
   local: true,
   text: 'Many HTTP/2 streams held at window 0 cost the server a bounded amount of memory each (it does not buffer the rest of a response for a stream whose window is shut).',
-  method: `Local target only. Samples the server's RSS, fds and threads, then opens --streams streams (default ${HELD_STREAMS}) that GET --path and grant nothing (every stream window ${WINDOW} B; each connection's window granted back as DATA arrives, so only the stream windows hold them), on connections of at most the server's SETTINGS_MAX_CONCURRENT_STREAMS and ${PER_CONNECTION_CAP} streams each (at most ${MAX_CONNECTIONS} connections). Once every stream has its window full, or none has received anything for 500 ms (at most 5 s), the server is sampled again: the RSS growth divided by the streams held (those that received DATA and were neither ended nor reset) is the cost per held stream. Default bound: ${DEFAULT_PER_STREAM_BYTES / 1048576} MiB per held stream (SHOULD: a finding over it, failing under --strict). Streams the server refused (RST_STREAM) are evidence; after the connections close the server is sampled once more.`,
+  method: `Local target only. Samples the server's RSS, fds and threads, then opens --streams streams (default ${HELD_STREAMS}) that GET --path and grant nothing (every stream window ${WINDOW} B; each connection's window granted back as DATA arrives, so only the stream windows hold them), on connections of at most the server's SETTINGS_MAX_CONCURRENT_STREAMS and ${PER_CONNECTION_CAP} streams each (at most ${MAX_CONNECTIONS} connections). Once every stream has its window full, or none has received anything for 500 ms (at most 5 s), the server is sampled again: the RSS growth divided by the streams held (those that received DATA and were neither ended nor reset) is the cost per held stream. Default bound: ${DEFAULT_PER_STREAM_BYTES / 1048576} MiB per held stream (SHOULD: a finding over it, failing under --strict). Streams the server refused (RST_STREAM) are evidence; 500 ms after the connections close the server is sampled once more.`,
   async run(ctx) {
     const pids = ctx.target.pids;
     const want = ctx.options.heldStreams ?? HELD_STREAMS;
@@ -67,7 +67,7 @@ export const H2_HELD: BlackboxCheck = {
       const perStream = heldNow > 0 ? rssGrowth / heldNow : 0;
       ctx.record({ scenario: 'held-streams', timelines: [conns[0]!.timeline], samples: [{ t: Date.now(), rss_before: before.rssBytes, rss_during: during.rssBytes, fds_before: before.fds, fds_during: during.fds }] });
       for (const c of conns) c.destroy();
-      await sleep(1000, ctx.signal);
+      await sleep(500, ctx.signal);
       const after = processStats(pids);
       const ev: Evidence = {
         streams_opened: streams.length, connections: conns.length, max_concurrent_streams: conns[0]!.connection.peerSettings.maxConcurrentStreams === Infinity ? null : conns[0]!.connection.peerSettings.maxConcurrentStreams,
