@@ -37,8 +37,12 @@ async function canary(ctx: BlackboxContext): Promise<Canary> {
       c.destroy();
     }
   })();
-  const answered = await Promise.race([attempt.then(() => true, () => false), sleep(CANARY_MS, ctx.signal).then(() => false)]);
-  attempt.catch(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  const answered = await Promise.race([
+    attempt.then(() => true, () => false),
+    new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), CANARY_MS); }),
+  ]);
+  clearTimeout(timer);
   const ms = performance.now() - t0;
   return { ms: answered && status !== 0 && ms <= CANARY_MS ? Math.round(ms * 10) / 10 : null, status };
 }
