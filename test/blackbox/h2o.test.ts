@@ -4,7 +4,7 @@
 // timeout covers writing the response, so a stalled reader is kept.
 //
 // @test alone
-// @test weight 22
+// @test weight 20
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseExpect } from '../../harness/blackbox/expect.ts';

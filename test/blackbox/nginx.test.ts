@@ -3,7 +3,7 @@
 // and the ones that differ on TLS on h1tls (the same listen block, ssl http2).
 //
 // @test alone
-// @test weight 23
+// @test weight 21
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseExpect } from '../../harness/blackbox/expect.ts';
