@@ -35,6 +35,8 @@ export interface BlackboxOptions {
   strict: boolean;
   /** Stalled clients for the memory and isolation checks. */
   crowd: number;
+  /** HTTP/2 streams held at window 0 for BB-H2-03 (default HELD_STREAMS). */
+  heldStreams?: number;
 }
 
 /** A scenario's record for the reports: the wire timeline(s) the verdict rests on, and samples. */

@@ -25,6 +25,8 @@ export const PREFLIGHT_MS = 5000;
 export interface BlackboxConfig {
   url: string;
   path: string;
+  /** --size: the response size --path asks for; the preflight's Content-Length, if any, must be it. */
+  size?: number;
   bodyPath?: string;
   smallPath?: string;
   /** --pid; default: the processes holding the target's listening port, if local and visible. */
@@ -50,7 +52,7 @@ function originOf(url: string): { host: string; port: number; tls: boolean; orig
 }
 
 /** GET `path` and read its head within PREFLIGHT_MS: what the server calls itself and how big it is. */
-export async function preflight(cfg: Pick<BlackboxConfig, 'url' | 'path'>): Promise<{ server: string; status: number; contentLength: number | null }> {
+export async function preflight(cfg: Pick<BlackboxConfig, 'url' | 'path' | 'size'>): Promise<{ server: string; status: number; contentLength: number | null }> {
   const o = originOf(cfg.url);
   const t0 = Date.now();
   let c: H1Connection;
@@ -72,6 +74,9 @@ export async function preflight(cfg: Pick<BlackboxConfig, 'url' | 'path'>): Prom
       throw new BlackboxTargetError(`${o.origin}${cfg.path}: not an HTTP/1.1 response (${c.framingError?.message ?? r.completion})`);
     }
     if (r.status !== 200) throw new BlackboxTargetError(`${o.origin}${cfg.path}: answered ${r.status}, not 200: --path must name a large response`);
+    if (cfg.size !== undefined && r.contentLength !== null && r.contentLength !== cfg.size) {
+      throw new BlackboxTargetError(`${o.origin}${cfg.path}: answered ${r.contentLength} bytes, not the ${cfg.size} --size asked for: check the --path template`);
+    }
     const server = r.headers.find(([n]) => n.toLowerCase() === 'server')?.[1] ?? 'unknown (no Server header)';
     return { server, status: r.status, contentLength: r.contentLength };
   } finally {

@@ -3,11 +3,13 @@
 // resets every connection.
 //
 // @test alone
-// @test weight 25
+// @test weight 26
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
+import { Readable, pipeline } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readReport } from '../../harness/report/document.ts';
@@ -82,11 +84,41 @@ test('usage errors are exit 2 with one line: bad --expect, not loopback, a path 
     [['--target', nginx.http, '--expect', 'idle=2s'], /--expect: unknown key "idle"/],
     [['--target', 'http://192.0.2.1:80'], /is not on loopback/],
     [['--target', nginx.http, '--path', '/nothing-here'], /answered 404, not 200/],
+    [['--target', nginx.http, '--path', '/big', '--size', '64MiB'], /--size needs a --path template with \{size\}/],
+    [['--target', nginx.http, '--path', '/gen?n={bytes}', '--size', '64MiB'], /--path: unknown placeholder \{bytes\}/],
+    [['--target', nginx.http, '--path', '/gen?n={size}', '--size', 'lots'], /--size: "lots" is not a size/],
   ] as const) {
     const r = await dawdle(['blackbox', ...args]);
     assert.is(r.code, 2, `${args.join(' ')}: ${r.out}${r.err}`);
     assert.match(r.err, re);
     assert.is(r.err.trim().split('\n').length, 1, r.err);
+  }
+});
+
+test('--size with a {size} template: the generator is asked for that many bytes; one that ignores the template is exit 2', async () => {
+  const asked: string[] = [];
+  // A generator: /gen?bytes=N answers N zero bytes (1 MiB without it), streamed with backpressure.
+  const server = http.createServer((req, res) => {
+    asked.push(req.url ?? '');
+    const n = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('bytes') ?? 1048576);
+    res.writeHead(200, { 'content-length': n });
+    let left = n;
+    pipeline(Readable.from((function* () { while (left > 0) { const k = Math.min(left, 65536); left -= k; yield Buffer.alloc(k); } })()), res, () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  try {
+    const ok = await dawdle(['blackbox', '--target', url, '--path', '/gen?bytes={size}', '--size', '32MiB', '--only', 'BB-CXL-01']);
+    assert.is(ok.code, 0, ok.out + ok.err);
+    assert.match(ok.out, /PASS h1\s+BB-CXL-01/);
+    assert.ok(asked.includes('/gen?bytes=33554432'), asked.join(' '));
+    const ignored = await dawdle(['blackbox', '--target', url, '--path', '/gen?size={size}', '--size', '32MiB']);
+    assert.is(ignored.code, 2, ignored.out + ignored.err);
+    assert.match(ignored.err, /answered 1048576 bytes, not the 33554432 --size asked for: check the --path template/);
+    assert.is(ignored.err.trim().split('\n').length, 1, ignored.err);
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
   }
 });
 

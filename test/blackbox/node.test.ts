@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { parseExpect } from '../../harness/blackbox/expect.ts';
 import { runBlackbox } from '../../harness/blackbox/runner.ts';
 import type { CheckResult } from '../../harness/conformance/runner.ts';
-import { startBlockingPython, startNode, type RealServer } from './real-servers.ts';
+import { startBlockingPython, startNode, startNodeH2, type RealServer } from './real-servers.ts';
 
 const byId = (rs: CheckResult[]) => new Map(rs.map((r) => [r.id, r] as const));
 
@@ -58,6 +58,28 @@ test('node:http streaming with .pipe(): a cancelled request leaves the file open
     assert.is(x.evidence!.process_let_go_ms, 0, 'the socket itself was let go');
     assert.ok((x.evidence!.fds_after as number) > (x.evidence!.fds_before as number));
   });
+});
+
+test('node:http2 (nghttp2): a rapid reset burst ended by a GOAWAY; 2 MiB handed to res.end() per request is kept for each held stream (BB-H2-03 fails under --strict); responses one at a time stall a sibling (BB-H2-02 fails)', async () => {
+  const s = await startNodeH2();
+  try {
+    // First, on the fresh process (memory freed by a run before is reused, and hides growth).
+    const held = await runBlackbox({ url: s.https!, path: '/buffered', transports: ['h2'], only: 'BB-H2-03', options: { expect: {}, strict: true, crowd: 8, heldStreams: 16 } });
+    const x = held.results[0]!.verdict;
+    assert.is(x.status, 'fail', JSON.stringify(x));
+    assert.ok((x.evidence!.rss_growth_per_held_stream as number) > 1024 * 1024, JSON.stringify(x.evidence));
+    // nghttp2's stream reset rate limit (since Node 20.8.1) ends the attacker's session with a GOAWAY.
+    const rr = (await runBlackbox({ url: s.https!, path: '/big', transports: ['h2'], only: 'BB-H2-04', options: { expect: {}, strict: true, crowd: 8 } })).results[0]!.verdict;
+    assert.is(rr.status, 'pass', JSON.stringify(rr));
+    assert.ok(rr.evidence!.goaway !== null, JSON.stringify(rr));
+    // One response at a time: the held stream holds its sibling back (BB-H2-02 fails, once: far past the bound).
+    const serial = await runBlackbox({ url: s.https!, path: '/serial', transports: ['h2'], only: 'BB-H2-02', options: { expect: {}, strict: true, crowd: 8 } });
+    const y = serial.results[0]!.verdict;
+    assert.is(y.status, 'fail', JSON.stringify(y));
+    assert.is(y.evidence!.bytes_beside_held, 0, JSON.stringify(y.evidence));
+  } finally {
+    await s.stop();
+  }
 });
 
 test('python3 http.server.HTTPServer (one request at a time, blocking writes): stalled readers starve a fast client (BB-ISO-01 fails)', async () => {

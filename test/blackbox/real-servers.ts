@@ -168,6 +168,21 @@ hosts:
   return { name: 'h2o', version: '2.2.5 (Debian)', http: `http://127.0.0.1:${port}`, https: `https://127.0.0.1:${tlsPort}`, pid: child.pid!, stop: stopChild(child, dir) };
 }
 
+/** Runs `script` (CommonJS, printing its port on a line) with this Node in a child process of its own. */
+async function runNodeScript(dir: string, script: string): Promise<{ child: ChildProcess; port: number }> {
+  writeFileSync(join(dir, 'server.cjs'), script);
+  const child = spawn(process.execPath, [join(dir, 'server.cjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve(Number(out.trim()));
+    });
+    child.once('exit', () => reject(new Error(`the node server in ${dir} exited before it listened`)));
+  });
+  return { child, port };
+}
+
 /**
  * node:http in a child process (its own RSS and fds), streaming /big from the file with
  * backpressure (stream.pipeline; `pipe: true` uses .pipe(), which leaves the file open when the
@@ -196,16 +211,7 @@ const server = http.createServer((req, res) => {
 ${timeoutMs !== undefined ? `server.timeout = ${timeoutMs};` : ''}
 server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
 `;
-  writeFileSync(join(dir, 'server.cjs'), script);
-  const child = spawn(process.execPath, [join(dir, 'server.cjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('\n')) resolve(Number(out.trim()));
-    });
-    child.once('exit', () => reject(new Error('node server exited')));
-  });
+  const { child, port } = await runNodeScript(dir, script);
   return {
     name: `node:http (${timeoutMs === undefined ? 'defaults' : `server.timeout ${timeoutMs} ms`}${o.pipe ? ', .pipe()' : ''})`,
     version: process.version, http: `http://127.0.0.1:${port}`, pid: child.pid!, stop: stopChild(child, dir),
@@ -230,4 +236,46 @@ HTTPServer(('127.0.0.1', ${port}), functools.partial(H, directory=${JSON.stringi
     throw e;
   }
   return { name: 'python3 http.server (HTTPServer)', version: 'Debian python3', http: `http://127.0.0.1:${port}`, pid: child.pid!, stop: stopChild(child, dir) };
+}
+
+/**
+ * node:http2 (createSecureServer with allowHTTP1, so the preflight's HTTP/1.1 GET is answered):
+ * /big streamed from the file with stream.pipeline, / small, and /buffered: a fresh 2 MiB buffer
+ * handed to res.end() for every request, which a stream held at window 0 keeps in memory; and
+ * /serial: /big one response at a time (the next waits until the one before finished or was
+ * reset), so a stream held at window 0 holds every later one back.
+ */
+export async function startNodeH2(): Promise<RealServer> {
+  const dir = siteDir();
+  const { key, cert } = await certFiles(dir);
+  const script = `
+const http2 = require('node:http2');
+const fs = require('node:fs');
+const stream = require('node:stream');
+let serial = Promise.resolve();
+const server = http2.createSecureServer({ key: fs.readFileSync(${JSON.stringify(key)}), cert: fs.readFileSync(${JSON.stringify(cert)}), allowHTTP1: true }, (req, res) => {
+  if (req.url === '/big') {
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': ${BIG_BYTES} });
+    stream.pipeline(fs.createReadStream(${JSON.stringify(join(dir, 'big'))}), res, () => {});
+    return;
+  }
+  if (req.url === '/serial') {
+    serial = serial.then(() => new Promise((done) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': ${BIG_BYTES} });
+      stream.pipeline(fs.createReadStream(${JSON.stringify(join(dir, 'big'))}), res, () => done());
+    }));
+    return;
+  }
+  if (req.url === '/buffered') {
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 2097152 });
+    res.end(Buffer.alloc(2097152, 1));
+    return;
+  }
+  res.end('small\\n');
+});
+server.on('sessionError', () => {});
+server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
+`;
+  const { child, port } = await runNodeScript(dir, script);
+  return { name: 'node:http2', version: process.version, http: `https://127.0.0.1:${port}`, https: `https://127.0.0.1:${port}`, pid: child.pid!, stop: stopChild(child, dir) };
 }

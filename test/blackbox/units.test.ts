@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import net from 'node:net';
 import { ExpectError, parseExpect } from '../../harness/blackbox/expect.ts';
+import { expandPath, parseSize, SizeTemplateError } from '../../harness/blackbox/size-template.ts';
 import { connectionView, heldBy, processStats, serverClosed, socketInodes, tcpTable } from '../../harness/blackbox/proc.ts';
 
 test('--expect: durations in s or ms, none, several keys; unknown keys and bad values are errors', () => {
@@ -13,6 +14,21 @@ test('--expect: durations in s or ms, none, several keys; unknown keys and bad v
   assert.throws(() => parseExpect(['send_timeout=2 minutes']), (e: unknown) => e instanceof ExpectError && /is not a duration/.test(e.message));
   assert.throws(() => parseExpect(['send_timeout']), /not KEY=VALUE/);
   assert.throws(() => parseExpect(['send_timeout=3600s']), /longer than 600 s/);
+});
+
+test('--size and a {size} template in --path: units, the one placeholder, and every mismatch an error', () => {
+  assert.is(parseSize('64MiB'), 64 * 1024 * 1024);
+  assert.is(parseSize('1048576'), 1048576);
+  assert.is(parseSize('1.5 KiB'), 1536);
+  assert.is(parseSize('100MB'), 100_000_000);
+  for (const bad of ['64 mebibytes', '-1', 'MiB', '0', '1TiB', '65GiB']) assert.throws(() => parseSize(bad), (e: unknown) => e instanceof SizeTemplateError && /^--size: /.test(e.message), bad);
+  assert.is(expandPath('/gen?bytes={size}', 67108864), '/gen?bytes=67108864');
+  assert.is(expandPath('/{size}/x?n={size}', 5), '/5/x?n=5');
+  assert.is(expandPath('/big', undefined), '/big');
+  assert.throws(() => expandPath('/big', 5), /--size needs a --path template with \{size\}/);
+  assert.throws(() => expandPath('/gen?bytes={size}', undefined), /has \{size\}: give --size/);
+  assert.throws(() => expandPath('/gen?bytes={bytes}', 5), /unknown placeholder \{bytes\}/);
+  assert.throws(() => expandPath('/gen?bytes={size', 5), /a brace that is not part of \{size\}/);
 });
 
 test('/proc: both ends of a loopback connection, the server end closing, the socket held by this process', async () => {

@@ -1,9 +1,13 @@
 // BB-H2: HTTP/2 flow control from outside. The client grants its initial windows and nothing more:
 // the server may send that much DATA on the stream (and on the connection) and not a byte beyond.
-import { ClientError, createStalled } from '../../clients/index.ts';
-import { errorVerdict, fail, pass, skip, type Evidence } from '../../conformance/verdict.ts';
+import { createStalled } from '../../clients/index.ts';
+import { errorVerdict, fail, pass, type Evidence } from '../../conformance/verdict.ts';
 import type { BlackboxCheck } from '../check.ts';
+import { get, held, isVerdict, openH2OrSkip, until } from '../h2-open.ts';
 import { sleep } from '../observe.ts';
+import { H2_HELD } from './h2-held.ts';
+import { H2_RAPID_RESET } from './h2-reset.ts';
+import { H2_SIBLING } from './h2-sibling.ts';
 
 /** Our stream window: small, so a large response is held at it quickly. */
 const STREAM_WINDOW = 65_535;
@@ -17,28 +21,11 @@ export const H2_CHECKS: BlackboxCheck[] = [
     text: 'The server never sends more DATA than the stream and connection windows the client granted (RFC 9113 §6.9; H2-01 from outside).',
     method: `Opens an HTTP/2 connection (h2: TLS with ALPN h2; h2c: prior knowledge) with SETTINGS_INITIAL_WINDOW_SIZE ${STREAM_WINDOW}, GETs --path and never sends a WINDOW_UPDATE. Waits until the stream has received its whole window (at most 3 s), then 500 ms more, and counts every DATA byte against what was granted, stream and connection: any byte beyond is a failure (the client's ledger records the excess as it arrives). A target that does not speak HTTP/2 on this transport is skipped with what it said.`,
     async run(ctx) {
-      let c;
+      const c = await openH2OrSkip(ctx, createStalled({ after_bytes: 0 }), { settings: { initialWindowSize: STREAM_WINDOW } });
+      if (isVerdict(c)) return c;
       try {
-        c = await ctx.openH2(createStalled({ after_bytes: 0 }), { settings: { initialWindowSize: STREAM_WINDOW } });
-      } catch (err) {
-        if (err instanceof ClientError && err.code === 'ERR_CONNECT') return skip(`the target does not speak HTTP/2 here: ${err.message}`);
-        throw err;
-      }
-      try {
-        let n: number;
-        try {
-          n = c.send({ method: 'GET', path: ctx.target.path, headers: { 'user-agent': 'dawdle-blackbox' } });
-        } catch (err) {
-          // nginx on a listener without http2 closes the connection on the client preface.
-          if (err instanceof ClientError && err.code === 'ERR_NOT_WRITABLE') return skip('the target does not speak HTTP/2 here: it closed the connection after the client preface');
-          throw err;
-        }
-        const deadline = Date.now() + 3000;
-        while (Date.now() < deadline && !ctx.signal.aborted && !c.closed) {
-          const w = c.responses[n]?.h2?.window;
-          if (w !== undefined && w.received >= w.granted) break;
-          await sleep(20, ctx.signal);
-        }
+        const n = get(c, ctx.target.path);
+        await until(ctx, c, () => held(c, n), 3000);
         await sleep(500, ctx.signal);
         const r = c.responses[n];
         const rec = c.record();
@@ -63,4 +50,7 @@ export const H2_CHECKS: BlackboxCheck[] = [
       }
     },
   },
+  H2_SIBLING,
+  H2_HELD,
+  H2_RAPID_RESET,
 ];
