@@ -71,7 +71,7 @@ test('bad input: one line, exit 2, no stack trace', async () => {
     [['--baseline', join(dir, 'missing.json')], /--baseline/],
     [[], /vegeta is missing/, { DAWDLE_VEGETA: '/nonexistent/vegeta' }],
   ];
-  const ran = await eachAtOnce(cases, ([args, , env]) => run(['capacity', ...args], { timeoutMs: 30_000, ...(env ? { env } : {}) }));
+  const ran = await eachAtOnce(cases, ([args, , env]) => run(['capacity', ...args], { timeoutMs: 20_000, ...(env ? { env } : {}) }));
   for (const [i, [args, says]] of cases.entries()) {
     const r = ran[i]!;
     assert.is(r.code, 2, `${args.join(' ')}: exit ${r.code}, ${r.err}`);
